@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "review",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "review", targets: ["ReviewCLI"]),
+        .library(name: "ReviewGit", targets: ["ReviewGit"]),
+        .library(name: "ReviewCore", targets: ["ReviewCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config. Only ReviewGit and ReviewModel import them.
+        .systemLibrary(
+            name: "CGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // Typed, non-variadic wrappers for the variadic C entry points
+        // (`git_libgit2_opts`, `curl_easy_setopt`), which Swift cannot call.
+        .target(
+            name: "CShims",
+            dependencies: ["CGit2", "CCurl"]
+        ),
+        .target(
+            name: "ReviewGit",
+            dependencies: ["CGit2", "CShims"]
+        ),
+        .target(
+            name: "ReviewCore",
+            dependencies: ["ReviewGit"]
+        ),
+        .executableTarget(
+            name: "ReviewCLI",
+            dependencies: [
+                "ReviewCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "ReviewTestSupport",
+            dependencies: ["ReviewGit"]
+        ),
+        .testTarget(
+            name: "ReviewGitTests",
+            dependencies: ["ReviewGit", "ReviewTestSupport"]
+        ),
+        .testTarget(
+            name: "ReviewCLITests",
+            dependencies: ["ReviewCLI", "ReviewTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

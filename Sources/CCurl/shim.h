@@ -1,0 +1,4 @@
+#ifndef REVIEW_CCURL_SHIM_H
+#define REVIEW_CCURL_SHIM_H
+#include <curl/curl.h>
+#endif

@@ -1,0 +1,138 @@
+import Foundation
+internal import CGit2
+
+extension Repository {
+    /// Resolves what the user asked to review into two exact sides.
+    ///
+    /// - `A..B`: A's tree against B's; `A...B`: the merge base of A and B against B;
+    ///   `X`: X's first parent (the empty tree for a root commit) against X; a missing side
+    ///   means `HEAD`. Tags are peeled to their commits.
+    /// - ``RangeRequest/upstream``: `@{upstream}..HEAD`.
+    /// - ``RangeRequest/worktree``: `HEAD` against the current index and worktree.
+    ///
+    /// - Throws: an input error (``GitError/isInputError``) for anything the user can fix.
+    public func resolve(_ request: RangeRequest) throws(GitError) -> ResolvedRange {
+        if hasNoCommits { throw .noCommits }
+        switch request {
+        case .worktree:
+            if isBare { throw .bareRepository(operation: "reviewing the worktree") }
+            let head = try commitID(of: "HEAD", range: "HEAD")
+            return ResolvedRange(base: head, head: .worktree, spec: "HEAD..worktree")
+        case .upstream:
+            let branch = currentBranch
+            guard branch != nil, (try? commitID(of: "@{upstream}", range: "@{upstream}")) != nil else {
+                throw .noUpstream(branch: branch)
+            }
+            return try resolveRevisions("@{upstream}..HEAD")
+        case .revisions(let spec):
+            return try resolveRevisions(spec)
+        }
+    }
+
+    private func resolveRevisions(_ spec: String) throws(GitError) -> ResolvedRange {
+        let syntax = try RangeSyntax.parse(spec)
+        switch syntax.kind {
+        case .twoDot:
+            let base = try commitID(of: syntax.left, range: spec)
+            let head = try commitID(of: syntax.right, range: spec)
+            return ResolvedRange(base: base, head: .commit(head), spec: spec)
+        case .threeDot:
+            let left = try commitID(of: syntax.left, range: spec)
+            let head = try commitID(of: syntax.right, range: spec)
+            let base = try mergeBase(left, head, range: spec)
+            return ResolvedRange(base: base, head: .commit(head), spec: spec)
+        case .single:
+            let head = try commitID(of: syntax.left, range: spec)
+            let base = try firstParent(of: head, revision: syntax.left)
+            return ResolvedRange(base: base, head: .commit(head), spec: spec)
+        }
+    }
+
+    /// Resolves one revision and peels it to a commit.
+    func commitID(of revision: String, range: String) throws(GitError) -> ObjectID {
+        var object: OpaquePointer?
+        let code = git_revparse_single(&object, pointer, revision)
+        if code < 0 {
+            let error = GitError.last(code, function: "git_revparse_single")
+            if isUpstreamSyntax(revision) {
+                throw .noUpstream(branch: currentBranch)
+            }
+            switch code {
+            case GIT_ENOTFOUND.rawValue, GIT_EINVALIDSPEC.rawValue:
+                throw .unknownRevision(revision, range: range, shallow: isShallow)
+            case GIT_EAMBIGUOUS.rawValue:
+                throw .invalidRange(range, reason: "revision '\(revision)' is ambiguous")
+            default:
+                throw error
+            }
+        }
+        guard let object else { throw .unknownRevision(revision, range: range, shallow: isShallow) }
+        defer { git_object_free(object) }
+        var commit: OpaquePointer?
+        guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0, let commit else {
+            git_error_clear()
+            throw .notACommit(revision)
+        }
+        defer { git_object_free(commit) }
+        return ObjectID(git_object_id(commit).pointee)
+    }
+
+    private func isUpstreamSyntax(_ revision: String) -> Bool {
+        let lowered = revision.lowercased()
+        return lowered.hasSuffix("@{u}") || lowered.hasSuffix("@{upstream}")
+    }
+
+    /// The first parent of a commit, `nil` for a root commit.
+    ///
+    /// - Throws: ``GitError/shallowHistory(revision:)`` when the parent lies beyond a
+    ///   shallow clone's boundary.
+    func firstParent(of id: ObjectID, revision: String) throws(GitError) -> ObjectID? {
+        if isShallow, shallowBoundary.contains(id) {
+            throw .shallowHistory(revision: revision)
+        }
+        var oid = id.raw
+        var commit: OpaquePointer?
+        try check(git_commit_lookup(&commit, pointer, &oid), "git_commit_lookup")
+        guard let commit else { return nil }
+        defer { git_commit_free(commit) }
+        guard git_commit_parentcount(commit) > 0 else { return nil }
+        guard let parentID = git_commit_parent_id(commit, 0) else { return nil }
+        let parent = ObjectID(parentID.pointee)
+        // The parent may be named in the commit but absent from the object database.
+        var parentOID = parent.raw
+        var parentCommit: OpaquePointer?
+        if git_commit_lookup(&parentCommit, pointer, &parentOID) < 0 {
+            git_error_clear()
+            throw .shallowHistory(revision: revision)
+        }
+        git_commit_free(parentCommit)
+        return parent
+    }
+
+    /// The best common ancestor of two commits, as `git merge-base` computes it.
+    func mergeBase(_ left: ObjectID, _ right: ObjectID, range: String) throws(GitError) -> ObjectID {
+        var out = git_oid()
+        var one = left.raw
+        var two = right.raw
+        let code = git_merge_base(&out, pointer, &one, &two)
+        if code == GIT_ENOTFOUND.rawValue {
+            git_error_clear()
+            if isShallow { throw .shallowHistory(revision: range) }
+            throw .invalidRange(range, reason: "the two sides have no common ancestor")
+        }
+        if code < 0 {
+            let error = GitError.last(code, function: "git_merge_base")
+            if isShallow { throw .shallowHistory(revision: range) }
+            throw error
+        }
+        return ObjectID(out)
+    }
+
+    /// The commits listed in `.git/shallow`: their parents were not fetched.
+    var shallowBoundary: Set<ObjectID> {
+        let path = commonDirectory + "shallow"
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+        return Set(lines.map { ObjectID(hex: String($0)) })
+    }
+}

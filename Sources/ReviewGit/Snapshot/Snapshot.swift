@@ -1,0 +1,68 @@
+import Foundation
+internal import CGit2
+
+/// A revision written out as plain files in a private temporary directory.
+///
+/// Regular files keep their executable bit, symlinks stay symlinks, and submodules
+/// become empty directories. The directory is removed when the snapshot is released,
+/// at process exit, and on SIGINT/SIGTERM. The user's worktree, index and refs are
+/// never touched: content comes from the object database (or, for the worktree side,
+/// is copied from the working tree).
+public final class Snapshot: Sendable {
+    /// The absolute path of the directory that holds the files, without a trailing `/`.
+    public let root: String
+    /// The revision the files come from.
+    public let revision: Revision
+    /// Number of files, symlinks and submodule directories written.
+    public let entryCount: Int
+
+    init(root: String, revision: Revision, entryCount: Int) {
+        self.root = root
+        self.revision = revision
+        self.entryCount = entryCount
+    }
+
+    deinit {
+        TemporaryDirectories.remove(root)
+    }
+}
+
+extension Repository {
+    /// Writes a revision's files into a fresh private directory.
+    ///
+    /// - Parameter revision: a commit, or ``Revision/worktree`` for `HEAD` plus the
+    ///   uncommitted (staged, unstaged and untracked, not ignored) changes.
+    /// - Returns: the snapshot; its directory lives as long as the returned object.
+    /// - Throws: a library error or ``GitError/io(path:message:)``.
+    public func materialize(_ revision: Revision) throws(GitError) -> Snapshot {
+        let root = try TemporaryDirectories.make(prefix: "review-snapshot-")
+        do throws(GitError) {
+            let count: Int
+            switch revision {
+            case .commit(let id):
+                count = try writeTree(of: id, into: root)
+            case .worktree:
+                guard let workdir = workingDirectory else {
+                    throw GitError.bareRepository(operation: "a worktree snapshot")
+                }
+                let headID = try commitID(of: "HEAD", range: "HEAD")
+                var written = try writeTree(of: headID, into: root)
+                let changes = try changes(in: ResolvedRange(base: headID, head: .worktree, spec: "worktree"))
+                written += try TreeWriter.applyWorktreeChanges(changes.files, from: workdir, into: root)
+                count = written
+            }
+            return Snapshot(root: root, revision: revision, entryCount: count)
+        } catch {
+            TemporaryDirectories.remove(root)
+            throw error
+        }
+    }
+
+    private func writeTree(of commit: ObjectID, into root: String) throws(GitError) -> Int {
+        let tree = try self.tree(of: commit)
+        defer { git_tree_free(tree) }
+        var writer = TreeWriter(repository: self, root: root)
+        try writer.write(tree: tree, prefix: [])
+        return writer.count
+    }
+}
