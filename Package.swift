@@ -55,7 +55,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReviewCLITests",
-            dependencies: ["ReviewCLI", "ReviewTestSupport"]
+            dependencies: ["ReviewTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

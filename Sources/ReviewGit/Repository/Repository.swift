@@ -51,8 +51,6 @@ public final class Repository {
         Libgit2.ensureInitialized()
         do {
             return try open(path)
-        } catch let error where error.libraryCode == GIT_ENOTFOUND.rawValue {
-            throw .notARepository(path: path)
         } catch let error where Self.isOwnershipFailure(error) {
             // libgit2 1.5 reports "config value 'safe.directory' was not found" here; say what
             // git says, and honour `safe.directory` the way git does.
@@ -62,6 +60,8 @@ public final class Repository {
             }
             _ = review_git_set_owner_validation(0)
             return try open(path)
+        } catch let error where error.libraryCode == GIT_ENOTFOUND.rawValue {
+            throw .notARepository(path: path)
         }
     }
 
@@ -74,6 +74,7 @@ public final class Repository {
 
     private static func isOwnershipFailure(_ error: GitError) -> Bool {
         guard case .library(_, let code, let message) = error else { return false }
+        // libgit2 1.5 fails with GIT_ENOTFOUND and "config value 'safe.directory' was not found".
         return code == GIT_EOWNER.rawValue || message.contains("safe.directory")
             || message.contains("not owned by current user")
     }
