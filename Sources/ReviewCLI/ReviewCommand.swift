@@ -13,7 +13,7 @@ struct ReviewCommand: ParsableCommand {
             (bad range, not a repository), 3 infrastructure failure (git, sandbox, model server).
             """,
         version: ReviewVersion.current,
-        subcommands: [RunCommand.self],
+        subcommands: [RunCommand.self, ExportCommand.self, DemoCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
@@ -77,5 +77,55 @@ struct RunCommand: ParsableCommand {
             if changes.isEmpty { Output.error("nothing to review") }
             Output.write(report.json())
         }
+    }
+}
+
+/// `review demo`: build the sample repository and review it.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Create a sample Python repository with a regression and review it.",
+        discussion: "The repository is kept so you can look at it; its path is printed first."
+    )
+
+    @Option(help: "Create the sample repository under this directory (default: the temp directory).")
+    var directory: String?
+
+    func run() throws {
+        let path = try DemoProject.create(in: directory)
+        Output.write("Sample repository: \(path)\n")
+        Output.write("Branch 'feature' has a benign refactor and a regression on top of 'main'.\n")
+        Output.write("$ review --plan main..feature\n\n")
+        let changes = try ChangePlanner.changeSet(in: path, for: .revisions("main..feature"))
+        Output.write(PlanReport(changeSet: changes).text())
+        Output.write("\nThe execution review of these changes is not built yet; this shows the plan.\n")
+    }
+}
+
+/// `review export <rev> <dir>`: write a revision's files as the sandbox will see them.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a revision's files into a directory, as review materializes it.",
+        discussion: """
+            Regular files keep their executable bit, symlinks stay symlinks, submodules become \
+            empty directories. Without a revision, exports the worktree state (HEAD plus \
+            staged, unstaged and untracked changes). Never touches the repository.
+            """
+    )
+
+    @Argument(help: "The revision to export (default: the worktree state).")
+    var revision: String?
+
+    @Option(name: .shortAndLong, help: "The directory to write into (created; must be empty).")
+    var output: String
+
+    @Option(name: .customShort("C"), help: "Run as if started in <path>.")
+    var directory: String?
+
+    func run() throws {
+        let count = try RevisionExporter.export(
+            from: directory ?? FileManager.default.currentDirectoryPath, revision: revision, into: output)
+        Output.error("exported \(count) entries into \(output)")
     }
 }

@@ -16,13 +16,9 @@ public struct PlanReport: Sendable {
         self.changeSet = changeSet
     }
 
-    /// The report as pretty-printed JSON, ending in a newline.
+    /// The report as pretty-printed JSON with keys in documented order, ending in a newline.
     public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain value types with string keys cannot fail.
-        guard let data = try? encoder.encode(PlanJSON(changeSet)) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        jsonValue.rendered() + "\n"
     }
 
     /// The report for a terminal: one line for the range, one per file.
@@ -66,57 +62,38 @@ public struct PlanReport: Sendable {
     }
 }
 
-/// The JSON encoding of a plan, with keys in documented order and explicit nulls.
-struct PlanJSON: Encodable {
-    let changeSet: ChangeSet
-
-    init(_ changeSet: ChangeSet) {
-        self.changeSet = changeSet
+extension PlanReport {
+    /// The plan as a JSON value; later reports add members after these.
+    public var jsonValue: JSONValue {
+        .object([
+            ("base", .optional(changeSet.range.base?.hex)),
+            ("head", .string(changeSet.range.head.description)),
+            ("files", .array(changeSet.files.map(PlanReport.json(for:)))),
+        ])
     }
 
-    enum Keys: String, CodingKey {
-        case base, head, files
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(changeSet.range.base?.hex, forKey: .base)
-        try container.encode(changeSet.range.head.description, forKey: .head)
-        try container.encode(changeSet.files.map(FileJSON.init), forKey: .files)
-    }
-}
-
-/// One file of the plan JSON.
-struct FileJSON: Encodable {
-    let file: FileChange
-
-    enum Keys: String, CodingKey {
-        case path, oldPath, status, similarity, binary, oldMode, newMode, oldId, newId, hunks
-    }
-
-    enum HunkKeys: String, CodingKey {
-        case oldStart, oldLines, newStart, newLines
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Keys.self)
-        try container.encode(file.path.jsonString, forKey: .path)
-        try container.encode(file.oldPath?.jsonString, forKey: .oldPath)
-        try container.encode(file.status.rawValue, forKey: .status)
-        try container.encode(file.similarity, forKey: .similarity)
-        try container.encode(file.isBinary, forKey: .binary)
-        try container.encode(file.oldMode?.rawValue, forKey: .oldMode)
-        try container.encode(file.newMode?.rawValue, forKey: .newMode)
-        try container.encode(file.oldID?.hex, forKey: .oldId)
-        try container.encode(file.newID?.hex, forKey: .newId)
-        var hunks = container.nestedUnkeyedContainer(forKey: .hunks)
-        for hunk in file.hunks {
-            var item = hunks.nestedContainer(keyedBy: HunkKeys.self)
-            try item.encode(hunk.oldStart, forKey: .oldStart)
-            try item.encode(hunk.oldLines, forKey: .oldLines)
-            try item.encode(hunk.newStart, forKey: .newStart)
-            try item.encode(hunk.newLines, forKey: .newLines)
-        }
+    static func json(for file: FileChange) -> JSONValue {
+        .object([
+            ("path", .string(file.path.jsonString)),
+            ("oldPath", .optional(file.oldPath?.jsonString)),
+            ("status", .string(file.status.rawValue)),
+            ("similarity", .optional(file.similarity)),
+            ("binary", .bool(file.isBinary)),
+            ("oldMode", .optional(file.oldMode?.rawValue)),
+            ("newMode", .optional(file.newMode?.rawValue)),
+            ("oldId", .optional(file.oldID?.hex)),
+            ("newId", .optional(file.newID?.hex)),
+            (
+                "hunks",
+                .array(
+                    file.hunks.map { hunk in
+                        .object([
+                            ("oldStart", .int(hunk.oldStart)), ("oldLines", .int(hunk.oldLines)),
+                            ("newStart", .int(hunk.newStart)), ("newLines", .int(hunk.newLines)),
+                        ])
+                    })
+            ),
+        ])
     }
 }
 

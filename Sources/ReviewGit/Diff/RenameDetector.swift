@@ -30,9 +30,10 @@ struct RenameDetector {
 
     /// Finds renames among `sources` (deleted files) and `destinations` (added files).
     ///
-    /// - Parameter content: loads a candidate's bytes; called only when content is compared.
+    /// - Parameter content: loads a candidate's bytes (`true` for a destination); called only
+    ///   when content is compared.
     func detect(
-        sources: [Candidate], destinations: [Candidate], content: (Candidate) throws(GitError) -> [UInt8]
+        sources: [Candidate], destinations: [Candidate], content: (Candidate, Bool) throws(GitError) -> [UInt8]
     ) throws(GitError) -> [Pair] {
         guard !sources.isEmpty, !destinations.isEmpty else { return [] }
         var pairs: [Pair] = []
@@ -70,21 +71,21 @@ struct RenameDetector {
         }
         if minimumScore >= SimilarityIndex.maxScore { return pairs }
 
-        var indexes: [Int: SimilarityIndex] = [:]
-        var destinationIndexes: [Int: SimilarityIndex] = [:]
+        var sourceIndexes = [SimilarityIndex?](repeating: nil, count: sources.count)
+        var destinationIndexes = [SimilarityIndex?](repeating: nil, count: destinations.count)
+        func index(_ candidate: Candidate, isDestination: Bool) throws(GitError) -> SimilarityIndex {
+            let bytes = try content(candidate, isDestination)
+            return SimilarityIndex(bytes, isBinary: SimilarityIndex.isBinary(bytes))
+        }
         func estimate(_ source: Int, _ destination: Int, minimum: Int) throws(GitError) -> Int {
-            let one = sources[source]
-            let two = destinations[destination]
-            guard Self.isRegular(one.mode), Self.isRegular(two.mode) else { return 0 }
-            if indexes[source] == nil {
-                let bytes = try content(one)
-                indexes[source] = SimilarityIndex(bytes, isBinary: SimilarityIndex.isBinary(bytes))
+            guard Self.isRegular(sources[source].mode), Self.isRegular(destinations[destination].mode) else { return 0 }
+            if sourceIndexes[source] == nil {
+                sourceIndexes[source] = try index(sources[source], isDestination: false)
             }
             if destinationIndexes[destination] == nil {
-                let bytes = try content(two)
-                destinationIndexes[destination] = SimilarityIndex(bytes, isBinary: SimilarityIndex.isBinary(bytes))
+                destinationIndexes[destination] = try index(destinations[destination], isDestination: true)
             }
-            let a = indexes[source]!
+            let a = sourceIndexes[source]!
             let b = destinationIndexes[destination]!
             guard SimilarityIndex.sizesAllow(a.size, b.size, minimumScore: minimum) else { return 0 }
             return SimilarityIndex.score(a, b)

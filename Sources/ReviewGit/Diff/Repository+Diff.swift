@@ -108,8 +108,9 @@ extension Repository {
             destinations.append(candidate)
         }
         let pairs = try detector.detect(sources: sources, destinations: destinations) {
-            (candidate) throws(GitError) -> [UInt8] in
-            try reader.bytes(of: RawSide(path: candidate.path, mode: candidate.mode, id: candidate.id), isNewSide: false)
+            (candidate, isDestination) throws(GitError) -> [UInt8] in
+            try reader.bytes(
+                of: RawSide(path: candidate.path, mode: candidate.mode, id: candidate.id), isNewSide: isDestination)
         }
         guard !pairs.isEmpty else { return entries }
         var result = entries
@@ -163,11 +164,29 @@ struct RawEntry {
     var score: Int?
 }
 
+/// Receives hunk headers from libgit2's callback.
+private final class HunkCollector {
+    var hunks: [Hunk] = []
+}
+
 /// Reads the content of either side: blobs from the object database, worktree files from disk.
-struct ContentReader {
+///
+/// Blobs are cached by id for the life of one ``Repository/changes(in:)`` call, so a file
+/// compared during rename detection is not inflated again for its hunks.
+final class ContentReader {
     let repository: Repository
     /// The worktree root when the new side is the worktree.
     let workdir: String?
+    private var blobs: [ObjectID: [UInt8]]
+
+    init(repository: Repository, workdir: String?, cache: [ObjectID: [UInt8]] = [:]) {
+        self.repository = repository
+        self.workdir = workdir
+        self.blobs = cache
+    }
+
+    /// The blobs read so far, to seed the readers of other threads.
+    var cachedBlobs: [ObjectID: [UInt8]] { blobs }
 
     /// The bytes of a side: a blob, a symlink target, or a worktree file.
     func bytes(of side: RawSide, isNewSide: Bool) throws(GitError) -> [UInt8] {
@@ -175,6 +194,7 @@ struct ContentReader {
             return try worktreeBytes(side, root: workdir)
         }
         guard let id = side.id, !side.isGitlink else { return [] }
+        if let cached = blobs[id] { return cached }
         var oid = id.raw
         var blob: OpaquePointer?
         if git_blob_lookup(&blob, repository.pointer, &oid) < 0 {
@@ -186,7 +206,9 @@ struct ContentReader {
         defer { git_blob_free(blob) }
         let size = Int(git_blob_rawsize(blob))
         guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: raw, count: size))
+        let bytes = Array(UnsafeRawBufferPointer(start: raw, count: size))
+        blobs[id] = bytes
+        return bytes
     }
 
     private func worktreeBytes(_ side: RawSide, root: String) throws(GitError) -> [UInt8] {
@@ -261,8 +283,10 @@ struct ContentReader {
                 [Hunk(oldStart: oldLines, oldLines: oldLines, newStart: newLines, newLines: newLines)]
             )
         }
-        let oldBytes = try old.map { side throws(GitError) in try bytes(of: side, isNewSide: false) } ?? []
+        // The new blob first: in a pack it is usually a delta against the old one, and
+        // resolving it leaves the old one in libgit2's delta-base cache.
         let newBytes = try new.map { side throws(GitError) in try bytes(of: side, isNewSide: true) } ?? []
+        let oldBytes = try old.map { side throws(GitError) in try bytes(of: side, isNewSide: false) } ?? []
         if SimilarityIndex.isBinary(oldBytes) || SimilarityIndex.isBinary(newBytes) {
             return (true, [])
         }
@@ -271,30 +295,28 @@ struct ContentReader {
         options.context_lines = 0
         options.interhunk_lines = 0
         options.flags = GIT_DIFF_FORCE_TEXT.rawValue | GIT_DIFF_INDENT_HEURISTIC.rawValue
-        var patch: OpaquePointer?
+        // Only the hunk headers are needed, so use the callback API rather than a patch
+        // object that would also store every line.
+        let collector = HunkCollector()
+        let payload = Unmanaged.passUnretained(collector).toOpaque()
         let code = oldBytes.withUnsafeBytes { oldBuffer in
             newBytes.withUnsafeBytes { newBuffer in
-                git_patch_from_buffers(
-                    &patch, oldBuffer.baseAddress, oldBuffer.count, nil, newBuffer.baseAddress, newBuffer.count, nil,
-                    &options)
+                git_diff_buffers(
+                    oldBuffer.baseAddress, oldBuffer.count, nil, newBuffer.baseAddress, newBuffer.count, nil,
+                    &options, nil, nil,
+                    { _, hunk, payload in
+                        guard let hunk = hunk?.pointee, let payload else { return 0 }
+                        let collector = Unmanaged<HunkCollector>.fromOpaque(payload).takeUnretainedValue()
+                        collector.hunks.append(
+                            Hunk(
+                                oldStart: Int(hunk.old_start), oldLines: Int(hunk.old_lines),
+                                newStart: Int(hunk.new_start), newLines: Int(hunk.new_lines)))
+                        return 0
+                    }, nil, payload)
             }
         }
-        try check(code, "git_patch_from_buffers")
-        guard let patch else { return (false, []) }
-        defer { git_patch_free(patch) }
-        var hunks: [Hunk] = []
-        let count = git_patch_num_hunks(patch)
-        hunks.reserveCapacity(count)
-        for index in 0..<count {
-            var hunk: UnsafePointer<git_diff_hunk>?
-            var lines = 0
-            try check(git_patch_get_hunk(&hunk, &lines, patch, index), "git_patch_get_hunk")
-            guard let hunk = hunk?.pointee else { continue }
-            hunks.append(
-                Hunk(
-                    oldStart: Int(hunk.old_start), oldLines: Int(hunk.old_lines), newStart: Int(hunk.new_start),
-                    newLines: Int(hunk.new_lines)))
-        }
+        try check(code, "git_diff_buffers")
+        let hunks = withExtendedLifetime(collector) { collector.hunks }
         return (false, hunks)
     }
 }

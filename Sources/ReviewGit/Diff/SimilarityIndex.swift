@@ -13,8 +13,9 @@ struct SimilarityIndex {
     static let defaultMinimumScore = 30000
     private static let hashBase: UInt32 = 107_927
 
-    /// Byte counts per span hash, sorted by hash.
-    let spans: [(hash: UInt32, count: Int)]
+    /// Span hashes, ascending, and the bytes counted for each (parallel arrays).
+    let hashes: [UInt32]
+    let counts: [Int32]
     /// The content's size in bytes.
     let size: Int
 
@@ -42,22 +43,36 @@ struct SimilarityIndex {
             accum2 = 0
         }
         // Like git, a last span without a newline that is shorter than 64 bytes is not counted.
-        spans = counts.map { (hash: $0.key, count: $0.value) }.sorted { $0.hash < $1.hash }
+        let sorted = counts.sorted { $0.key < $1.key }
+        hashes = sorted.map(\.key)
+        self.counts = sorted.map { Int32(clamping: $0.value) }
         size = content.count
     }
 
     /// Bytes of `self` (the source) that also appear in `destination`.
     func copiedBytes(into destination: SimilarityIndex) -> Int {
-        var copied = 0
-        var other = 0
-        for span in spans {
-            while other < destination.spans.count && destination.spans[other].hash < span.hash { other += 1 }
-            if other < destination.spans.count && destination.spans[other].hash == span.hash {
-                copied += min(span.count, destination.spans[other].count)
-                other += 1
+        // A merge of two sorted lists; this runs sources x destinations times, so it works on
+        // raw buffers.
+        hashes.withUnsafeBufferPointer { sourceHashes in
+            counts.withUnsafeBufferPointer { sourceCounts in
+                destination.hashes.withUnsafeBufferPointer { otherHashes in
+                    destination.counts.withUnsafeBufferPointer { otherCounts in
+                        var copied = 0
+                        var other = 0
+                        let otherCount = otherHashes.count
+                        for index in 0..<sourceHashes.count {
+                            let hash = sourceHashes[index]
+                            while other < otherCount && otherHashes[other] < hash { other += 1 }
+                            if other < otherCount && otherHashes[other] == hash {
+                                copied += Int(min(sourceCounts[index], otherCounts[other]))
+                                other += 1
+                            }
+                        }
+                        return copied
+                    }
+                }
             }
         }
-        return copied
     }
 
     /// Whether two sizes differ too much to reach `minimumScore`, as git checks before hashing.

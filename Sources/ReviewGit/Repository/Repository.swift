@@ -65,6 +65,15 @@ public final class Repository {
         }
     }
 
+    /// Opens a second handle on the same repository, for work on another thread.
+    func openAnotherHandle() throws(GitError) -> Repository {
+        var raw: OpaquePointer?
+        let flags = GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
+        try check(git_repository_open_ext(&raw, gitDirectory, flags, nil), "git_repository_open_ext")
+        guard let raw else { throw .notARepository(path: gitDirectory) }
+        return Repository(pointer: raw)
+    }
+
     private static func open(_ path: String) throws(GitError) -> Repository {
         var raw: OpaquePointer?
         try check(git_repository_open_ext(&raw, path, 0, nil), "git_repository_open_ext")

@@ -37,24 +37,30 @@ extension Repository {
     public func materialize(_ revision: Revision) throws(GitError) -> Snapshot {
         let root = try TemporaryDirectories.make(prefix: "review-snapshot-")
         do throws(GitError) {
-            let count: Int
-            switch revision {
-            case .commit(let id):
-                count = try writeTree(of: id, into: root)
-            case .worktree:
-                guard let workdir = workingDirectory else {
-                    throw GitError.bareRepository(operation: "a worktree snapshot")
-                }
-                let headID = try commitID(of: "HEAD", range: "HEAD")
-                var written = try writeTree(of: headID, into: root)
-                let changes = try changes(in: ResolvedRange(base: headID, head: .worktree, spec: "worktree"))
-                written += try TreeWriter.applyWorktreeChanges(changes.files, from: workdir, into: root)
-                count = written
-            }
+            let count = try export(revision, into: root)
             return Snapshot(root: root, revision: revision, entryCount: count)
         } catch {
             TemporaryDirectories.remove(root)
             throw error
+        }
+    }
+
+    /// Writes a revision's files into an existing, empty directory that the caller owns
+    /// (used by `review export`); unlike ``materialize(_:)`` nothing is removed afterwards.
+    ///
+    /// - Returns: the number of files, symlinks and submodule directories written.
+    public func export(_ revision: Revision, into directory: String) throws(GitError) -> Int {
+        switch revision {
+        case .commit(let id):
+            return try writeTree(of: id, into: directory)
+        case .worktree:
+            guard let workdir = workingDirectory else {
+                throw GitError.bareRepository(operation: "exporting the worktree")
+            }
+            let headID = try commitID(of: "HEAD", range: "HEAD")
+            let written = try writeTree(of: headID, into: directory)
+            let changes = try changes(in: ResolvedRange(base: headID, head: .worktree, spec: "worktree"))
+            return written + (try TreeWriter.applyWorktreeChanges(changes.files, from: workdir, into: directory))
         }
     }
 

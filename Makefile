@@ -1,0 +1,45 @@
+# Set-up and everyday commands. `make demo` and `make test` work on a fresh Debian/Ubuntu
+# machine with Swift installed: they install the missing system packages first.
+
+PREFIX ?= /usr/local
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := git pkg-config libgit2-dev libcurl4-openssl-dev bubblewrap python3 python3-pytest
+RELEASE_BIN = .build/release/review
+
+.PHONY: deps build demo test bench install clean
+
+## deps: install the system packages review needs (apt-get; sudo when not root)
+deps:
+	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "swift not found: install Swift 6 from swift.org and put it on PATH" >&2; exit 1; }
+	@missing=""; for package in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## build: release build of the review binary
+build: deps
+	$(SWIFT) build -c release --product review
+
+## demo: build, create a sample repository with a regression, and review it
+demo: build
+	$(RELEASE_BIN) demo
+
+## test: build and run the whole test suite
+test: deps
+	$(SWIFT) test
+
+## bench: run the benchmarks (ratios against git and pytest in the same run)
+bench: build
+	REVIEW_BIN=$(abspath $(RELEASE_BIN)) Benchmarks/run.sh
+
+## install: install the binary into $(PREFIX)/bin
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/review
+
+clean:
+	rm -rf .build
