@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries, found through pkg-config. Only ReviewGit and ReviewModel import them.
@@ -34,9 +35,18 @@ let package = Package(
             name: "ReviewGit",
             dependencies: ["CGit2", "CShims"]
         ),
+        .target(name: "ReviewFindings"),
+        .target(name: "ReviewSandbox"),
+        .target(
+            name: "ReviewAgent",
+            dependencies: ["ReviewSandbox", "ReviewFindings"]
+        ),
         .target(
             name: "ReviewCore",
-            dependencies: ["ReviewGit"]
+            dependencies: [
+                "ReviewGit", "ReviewSandbox", "ReviewFindings", "ReviewAgent",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
         ),
         .executableTarget(
             name: "ReviewCLI",
@@ -52,6 +62,14 @@ let package = Package(
         .testTarget(
             name: "ReviewGitTests",
             dependencies: ["ReviewGit", "ReviewTestSupport"]
+        ),
+        .testTarget(
+            name: "ReviewSandboxTests",
+            dependencies: ["ReviewSandbox", "ReviewTestSupport"]
+        ),
+        .testTarget(
+            name: "ReviewCoreTests",
+            dependencies: ["ReviewCore", "ReviewTestSupport"]
         ),
         .testTarget(
             name: "ReviewCLITests",

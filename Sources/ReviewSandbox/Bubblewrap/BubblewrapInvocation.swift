@@ -1,0 +1,122 @@
+/// The argv that runs one command under bubblewrap: a pure value, so its exact shape is
+/// tested without running anything.
+///
+/// When `review` runs as root, bwrap started by root would leave the sandboxed process
+/// with nearly all capabilities in its namespace (enough to remount `/` read-write), so
+/// the chain first drops to an unprivileged, per-run uid with `setpriv`, then sets the
+/// rlimits with `prlimit`, then starts `bwrap`:
+///
+///     setpriv --reuid=U --regid=U --clear-groups --inh-caps=-all -- \
+///     prlimit --cpu=S:H --as=... --nproc=... --fsize=... -- \
+///     bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL ... -- argv
+public struct BubblewrapInvocation: Hashable, Sendable {
+    /// Where the helper programs live.
+    public struct Tools: Hashable, Sendable {
+        public var bwrap: String
+        public var prlimit: String
+        public var setpriv: String?
+
+        /// Creates the tool paths; `setpriv` is needed only when dropping privileges.
+        public init(bwrap: String, prlimit: String, setpriv: String?) {
+            self.bwrap = bwrap
+            self.prlimit = prlimit
+            self.setpriv = setpriv
+        }
+    }
+
+    /// How the host's top-level system directories look: real directories are bound,
+    /// symlinks (merged `/usr`) are recreated.
+    public enum SystemEntry: Hashable, Sendable {
+        case directory(String)
+        case symlink(String, target: String)
+    }
+
+    public var tools: Tools
+    public var command: SandboxCommand
+    /// The uid and gid to drop to before bwrap, or `nil` when not running as root.
+    public var dropToUser: UInt32?
+    /// The top-level system entries to expose (`/usr`, `/bin`, `/lib*`, `/sbin`).
+    public var system: [SystemEntry]
+    /// Interpreter prefixes outside the system directories (a venv, a home-made build).
+    public var interpreterPrefixes: [String]
+    /// `PATH` inside the sandbox.
+    public var path: String
+
+    /// Creates an invocation.
+    public init(
+        tools: Tools, command: SandboxCommand, dropToUser: UInt32?, system: [SystemEntry],
+        interpreterPrefixes: [String], path: String = "/usr/local/bin:/usr/bin:/bin"
+    ) {
+        self.tools = tools
+        self.command = command
+        self.dropToUser = dropToUser
+        self.system = system
+        self.interpreterPrefixes = interpreterPrefixes
+        self.path = path
+    }
+
+    /// Files under `/etc` that are never visible, even if they were readable.
+    public static let hiddenSecrets = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-"]
+
+    /// The complete argv, starting with an absolute program path.
+    public var arguments: [String] {
+        var argv: [String] = []
+        if let user = dropToUser, let setpriv = tools.setpriv {
+            argv += [setpriv, "--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--inh-caps=-all", "--"]
+        }
+        let limits = command.limits
+        let softCPU = max(1, limits.cpuSeconds - 1)
+        argv += [
+            tools.prlimit,
+            "--cpu=\(softCPU):\(limits.cpuSeconds)",
+            "--as=\(limits.memoryBytes)",
+            "--nproc=\(limits.processes)",
+            "--fsize=\(limits.fileSizeBytes)",
+            "--core=0",
+            "--",
+        ]
+        argv += [
+            tools.bwrap,
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop", "ALL",
+        ]
+        for entry in system {
+            switch entry {
+            case .directory(let path): argv += ["--ro-bind", path, path]
+            case .symlink(let path, let target): argv += ["--symlink", target, path]
+            }
+        }
+        argv += ["--ro-bind", "/etc", "/etc"]
+        for secret in Self.hiddenSecrets {
+            argv += ["--ro-bind-try", "/dev/null", secret]
+        }
+        for prefix in interpreterPrefixes {
+            argv += ["--ro-bind", prefix, prefix]
+        }
+        argv += ["--proc", "/proc", "--dev", "/dev"]
+        // The tmpfs must come before any bind below /tmp, or it would cover it.
+        argv += ["--size", String(limits.tmpBytes), "--tmpfs", "/tmp"]
+        for mount in command.mounts {
+            argv += [mount.writable ? "--bind" : "--ro-bind", mount.source, mount.target]
+        }
+        argv += ["--chdir", command.workingDirectory, "--clearenv"]
+        var environment: [String: String] = [
+            "PATH": path,
+            "LANG": "C.UTF-8",
+            "HOME": "/tmp",
+            "TMPDIR": "/tmp",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "PYTHONUNBUFFERED": "1",
+        ]
+        for (key, value) in command.environment { environment[key] = value }
+        for key in environment.keys.sorted() {
+            argv += ["--setenv", key, environment[key]!]
+        }
+        argv += ["--"]
+        argv += command.arguments
+        return argv
+    }
+}

@@ -1,0 +1,77 @@
+/// Small Python programs that run inside the sandbox (passed with `python3 -c`).
+enum PythonScripts {
+    /// Prints one JSON object per file argument: the functions and classes with their
+    /// line spans, or the syntax error.
+    static let analyze = #"""
+import ast, json, sys
+out = {}
+for path in sys.argv[1:]:
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read(), filename=path)
+    except SyntaxError as error:
+        out[path] = {"error": "%s: %s" % (type(error).__name__, error.msg), "line": error.lineno or 1}
+        continue
+    except (OSError, ValueError) as error:
+        out[path] = {"error": str(error), "line": 1}
+        continue
+    symbols = []
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + child.name
+                start = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                symbols.append({"name": name, "kind": "class" if isinstance(child, ast.ClassDef) else "function",
+                                "line": start, "endLine": getattr(child, "end_lineno", child.lineno)})
+                visit(child, name + ".")
+    visit(tree, "")
+    out[path] = {"symbols": symbols}
+print(json.dumps(out))
+"""#
+
+    /// Runs test files with unittest when pytest is not installed; prints a JSON list of
+    /// outcomes after a marker line.
+    static let unittestRunner = #"""
+import importlib.util, json, sys, time, traceback, unittest
+results = []
+class Result(unittest.TestResult):
+    def startTest(self, test):
+        self._start = time.time()
+        super().startTest(test)
+    def _add(self, test, status, err=None):
+        module = type(test).__module__
+        entry = {"file": FILES.get(module, module.replace(".", "/") + ".py"),
+                 "class": type(test).__name__, "name": test._testMethodName, "status": status,
+                 "time": time.time() - getattr(self, "_start", time.time()), "message": "", "details": ""}
+        if err is not None:
+            entry["message"] = "".join(traceback.format_exception_only(err[0], err[1])).strip()
+            entry["details"] = "".join(traceback.format_exception(*err))
+        results.append(entry)
+    def addSuccess(self, test): self._add(test, "passed")
+    def addFailure(self, test, err): self._add(test, "failed", err)
+    def addError(self, test, err): self._add(test, "error", err)
+    def addSkip(self, test, reason): self._add(test, "skipped")
+FILES = {}
+suite = unittest.TestSuite()
+errors = {}
+for path in sys.argv[1:]:
+    name = path[:-3].replace("/", ".")
+    FILES[name] = path
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        suite.addTests(unittest.defaultTestLoader.loadTestsFromModule(module))
+    except BaseException:
+        errors[path] = traceback.format_exc()
+result = Result()
+suite.run(result)
+print("\n@@review-unittest@@")
+print(json.dumps({"outcomes": results, "collectionErrors": errors}))
+sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results) else 0)
+"""#
+
+    /// Exits 0 when pytest can be imported.
+    static let hasPytest = "import pytest"
+}

@@ -1,0 +1,206 @@
+import Foundation
+
+/// Functions and classes of a Python file, with their line spans (1-based, inclusive).
+public struct PythonSymbol: Hashable, Sendable {
+    public var name: String
+    public var kind: String
+    public var line: Int
+    public var endLine: Int
+
+    /// Creates a symbol.
+    public init(name: String, kind: String, line: Int, endLine: Int) {
+        self.name = name
+        self.kind = kind
+        self.line = line
+        self.endLine = endLine
+    }
+}
+
+/// What Python's `ast` says about one file: its symbols, or the syntax error.
+public struct FileAnalysis: Hashable, Sendable {
+    public var symbols: [PythonSymbol]
+    /// The syntax error message and line, when the file does not parse.
+    public var syntaxError: (message: String, line: Int)? {
+        errorMessage.map { ($0, errorLine) }
+    }
+    var errorMessage: String?
+    var errorLine: Int
+
+    public static func == (lhs: FileAnalysis, rhs: FileAnalysis) -> Bool {
+        lhs.symbols == rhs.symbols && lhs.errorMessage == rhs.errorMessage && lhs.errorLine == rhs.errorLine
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(symbols)
+        hasher.combine(errorMessage)
+    }
+}
+
+/// Runs Python inside a sandbox against one revision of a project.
+///
+/// The revision's files are mounted read-only at ``sourceRoot`` (the same path for every
+/// revision, so tracebacks compare), first on `sys.path`, so the tests import the
+/// revision under review and never an editable install of the worktree.
+public struct PythonToolbox: Sendable {
+    /// Where the revision appears inside the sandbox.
+    public static let sourceRoot = "/review/src"
+    /// Where the sandbox may write results for the host.
+    public static let outputRoot = "/review/out"
+
+    public let sandbox: any Sandbox
+    public let interpreter: Interpreter
+    public let limits: Limits
+    /// Whether pytest can be imported by the interpreter (checked once).
+    public let hasPytest: Bool
+
+    /// Prepares a toolbox; checks in the sandbox that the interpreter runs and whether it has pytest.
+    ///
+    /// - Throws: ``SandboxError/noUsableInterpreter(_:)`` when Python does not start.
+    public init(sandbox: any Sandbox, interpreter: Interpreter, limits: Limits) throws(SandboxError) {
+        self.sandbox = sandbox
+        self.interpreter = interpreter
+        self.limits = limits
+        let probe = try sandbox.run(
+            SandboxCommand(
+                arguments: [interpreter.path, "-c", "import sys; print(sys.version)"],
+                limits: Limits(wallSeconds: 60)))
+        guard probe.exitCode == 0 else {
+            throw .noUsableInterpreter(
+                "the Python interpreter \(interpreter.path) does not start in the sandbox (\(probe.statusDescription)): "
+                    + (probe.stderr.split(separator: "\n").last.map(String.init) ?? ""))
+        }
+        let pytest = try sandbox.run(
+            SandboxCommand(
+                arguments: [interpreter.path, "-c", PythonScripts.hasPytest], limits: Limits(wallSeconds: 60)))
+        hasPytest = pytest.exitCode == 0
+    }
+
+    /// A file of the snapshot replaced by another host file (for bisecting hunks).
+    public struct Override: Hashable, Sendable {
+        /// Path relative to the project root.
+        public var relativePath: String
+        /// The host file with the replacement content.
+        public var hostFile: String
+
+        /// Creates an override.
+        public init(relativePath: String, hostFile: String) {
+            self.relativePath = relativePath
+            self.hostFile = hostFile
+        }
+    }
+
+    /// The command for `arguments` with the revision at `root` mounted.
+    public func command(
+        _ arguments: [String], root: String, overrides: [Override] = [], output: String? = nil,
+        extraPaths: [String] = []
+    ) -> SandboxCommand {
+        var mounts = [Mount(source: root, target: Self.sourceRoot)]
+        for override in overrides {
+            mounts.append(Mount(source: override.hostFile, target: Self.sourceRoot + "/" + override.relativePath))
+        }
+        if let output { mounts.append(Mount(source: output, target: Self.outputRoot, writable: true)) }
+        let paths = [Self.sourceRoot] + extraPaths.map { Self.sourceRoot + "/" + $0 }
+        return SandboxCommand(
+            arguments: arguments, workingDirectory: Self.sourceRoot, mounts: mounts,
+            environment: ["PYTHONPATH": paths.joined(separator: ":")], limits: limits)
+    }
+
+    /// Byte-compiles one file (relative path) of the revision at `root`.
+    public func compile(_ file: String, root: String, extraPaths: [String] = []) throws(SandboxError) -> ExecutionResult {
+        let code = "import sys\nsource = open(sys.argv[1], 'rb').read()\ncompile(source, sys.argv[1], 'exec')"
+        return try sandbox.run(command([interpreter.path, "-c", code, file], root: root, extraPaths: extraPaths))
+    }
+
+    /// Imports a module by dotted name in the revision at `root`.
+    public func importModule(_ module: String, root: String, extraPaths: [String] = [], overrides: [Override] = [])
+        throws(SandboxError) -> ExecutionResult
+    {
+        try sandbox.run(
+            command(
+                [interpreter.path, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])", module],
+                root: root, overrides: overrides, extraPaths: extraPaths))
+    }
+
+    /// Runs arbitrary Python source in the revision at `root` (the model's Execute step).
+    public func runCode(_ source: String, root: String, extraPaths: [String] = []) throws(SandboxError)
+        -> ExecutionResult
+    {
+        try sandbox.run(command([interpreter.path, "-c", source], root: root, extraPaths: extraPaths))
+    }
+
+    /// Parses files (relative paths) with Python's `ast` inside the sandbox.
+    public func analyze(_ files: [String], root: String) throws(SandboxError) -> [String: FileAnalysis] {
+        guard !files.isEmpty else { return [:] }
+        let result = try sandbox.run(command([interpreter.path, "-c", PythonScripts.analyze] + files, root: root))
+        guard result.exitCode == 0,
+            let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        else { return [:] }
+        var analyses: [String: FileAnalysis] = [:]
+        for (path, value) in object {
+            guard let entry = value as? [String: Any] else { continue }
+            let symbols = (entry["symbols"] as? [[String: Any]] ?? []).compactMap { symbol -> PythonSymbol? in
+                guard let name = symbol["name"] as? String, let line = symbol["line"] as? Int else { return nil }
+                return PythonSymbol(
+                    name: name, kind: symbol["kind"] as? String ?? "function", line: line,
+                    endLine: symbol["endLine"] as? Int ?? line)
+            }
+            analyses[path] = FileAnalysis(
+                symbols: symbols, errorMessage: entry["error"] as? String, errorLine: entry["line"] as? Int ?? 1)
+        }
+        return analyses
+    }
+
+    /// Runs tests (pytest node ids or files) of the revision at `root` and reads per-test results.
+    public func runTests(
+        _ nodeIDs: [String], root: String, overrides: [Override] = [], extraPaths: [String] = []
+    ) throws(SandboxError) -> TestRun {
+        let output = try sandbox.makeOutputDirectory()
+        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
+        if hasPytest {
+            let junit = Self.outputRoot + "/junit.xml"
+            let arguments =
+                [
+                    interpreter.path, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-o", "junit_family=xunit1",
+                    "--junitxml=\(junit)", "--rootdir=\(Self.sourceRoot)",
+                ] + nodeIDs
+            let command = command(arguments, root: root, overrides: overrides, output: output, extraPaths: extraPaths)
+            let execution = try sandbox.run(command)
+            let data = FileManager.default.contents(atPath: output + "/junit.xml") ?? Data()
+            let parsed = JUnitReport.parse(data)
+            return TestRun(
+                execution: execution, command: Self.display(arguments), outcomes: parsed.outcomes,
+                collectionErrors: parsed.collectionErrors, runner: "pytest")
+        }
+        let files = Array(Set(nodeIDs.map { String($0.split(separator: ":").first ?? "") })).sorted()
+        let arguments = [interpreter.path, "-c", PythonScripts.unittestRunner] + files
+        let execution = try sandbox.run(command(arguments, root: root, overrides: overrides, extraPaths: extraPaths))
+        var outcomes: [TestOutcome] = []
+        var errors: [String: String] = [:]
+        if let marker = execution.stdout.range(of: "@@review-unittest@@\n"),
+            let object = try? JSONSerialization.jsonObject(with: Data(execution.stdout[marker.upperBound...].utf8))
+                as? [String: Any]
+        {
+            for entry in object["outcomes"] as? [[String: Any]] ?? [] {
+                let file = entry["file"] as? String ?? ""
+                let nodeID = [file, entry["class"] as? String ?? "", entry["name"] as? String ?? ""].joined(
+                    separator: "::")
+                outcomes.append(
+                    TestOutcome(
+                        nodeID: nodeID, file: file, line: nil,
+                        status: TestOutcome.Status(rawValue: entry["status"] as? String ?? "") ?? .error,
+                        message: entry["message"] as? String ?? "", details: entry["details"] as? String ?? "",
+                        duration: entry["time"] as? Double ?? 0))
+            }
+            errors = object["collectionErrors"] as? [String: String] ?? [:]
+        }
+        return TestRun(
+            execution: execution, command: "python3 -m unittest " + files.joined(separator: " "), outcomes: outcomes,
+            collectionErrors: errors, runner: "unittest")
+    }
+
+    static func display(_ arguments: [String]) -> String {
+        var shown = arguments
+        if !shown.isEmpty { shown[0] = "python3" }
+        return shown.map(ShellQuoting.quote).joined(separator: " ")
+    }
+}

@@ -1,0 +1,78 @@
+/// The result of one test, from pytest's junit XML (or the unittest fallback).
+public struct TestOutcome: Hashable, Sendable {
+    /// How a test ended.
+    public enum Status: String, Hashable, Sendable {
+        case passed, failed, error, skipped
+    }
+
+    /// The pytest node id, e.g. `tests/test_app.py::TestCart::test_total[2]`.
+    public var nodeID: String
+    /// The test file, relative to the project root.
+    public var file: String
+    /// The line of the test function (1-based), when known.
+    public var line: Int?
+    public var status: Status
+    /// The failure message (the exception line).
+    public var message: String
+    /// The traceback and captured output.
+    public var details: String
+    /// Seconds.
+    public var duration: Double
+
+    /// Creates an outcome.
+    public init(
+        nodeID: String, file: String, line: Int?, status: Status, message: String = "", details: String = "",
+        duration: Double = 0
+    ) {
+        self.nodeID = nodeID
+        self.file = file
+        self.line = line
+        self.status = status
+        self.message = message
+        self.details = details
+        self.duration = duration
+    }
+
+    /// Whether the test failed or errored.
+    public var isFailure: Bool { status == .failed || status == .error }
+}
+
+/// One run of a set of tests.
+public struct TestRun: Hashable, Sendable {
+    /// The process result.
+    public var execution: ExecutionResult
+    /// The command as shown to users.
+    public var command: String
+    /// Per-test outcomes, in the order the runner reported them.
+    public var outcomes: [TestOutcome]
+    /// Files that could not be collected (import errors in the test module), with the error.
+    public var collectionErrors: [String: String]
+    /// Which runner produced the outcomes.
+    public var runner: String
+
+    /// Creates a run.
+    public init(
+        execution: ExecutionResult, command: String, outcomes: [TestOutcome], collectionErrors: [String: String],
+        runner: String
+    ) {
+        self.execution = execution
+        self.command = command
+        self.outcomes = outcomes
+        self.collectionErrors = collectionErrors
+        self.runner = runner
+    }
+
+    /// The outcomes of tests that failed or errored.
+    public var failures: [TestOutcome] { outcomes.filter(\.isFailure) }
+
+    /// Whether the runner itself died or never produced results (crash, timeout, resource limit).
+    public var runnerBroke: Bool {
+        if execution.timedOut || execution.signal != nil { return true }
+        guard let code = execution.exitCode else { return true }
+        // pytest: 0 ok, 1 failures, 2 interrupted, 3 internal error, 4 usage, 5 nothing collected.
+        return outcomes.isEmpty && collectionErrors.isEmpty && code != 0 && code != 5
+    }
+
+    /// Whether no test at all ran.
+    public var nothingCollected: Bool { outcomes.isEmpty && collectionErrors.isEmpty }
+}
