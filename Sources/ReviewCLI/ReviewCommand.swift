@@ -18,43 +18,87 @@ struct ReviewCommand: ParsableCommand {
     )
 }
 
-/// Output formats of `--plan`.
-enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
+/// Output formats of the review and the plan.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// `review [<rev-range>]`: resolve the range and show (for now, with `--plan`) what would be reviewed.
+extension FailLevel: ExpressibleByArgument {}
+extension SandboxMode: ExpressibleByArgument {}
+
+/// Options shared by the commands that review: configuration and execution settings.
+struct ReviewSettings: ParsableArguments {
+    @Option(help: "Lowest severity that makes review exit 1: error, warning, info or none (default: error).")
+    var failOn: FailLevel?
+
+    @Option(help: "Python interpreter for the sandbox (default: the project's .venv, python3, /usr/bin/python3).")
+    var python: String?
+
+    @Option(help: "Where code runs: bubblewrap (default) or none (no isolation; only when you trust the code).")
+    var sandbox: SandboxMode?
+
+    @Option(help: "Seconds before one execution is killed (default 120).")
+    var timeout: Int?
+
+    @Option(help: "The most changed files reviewed in one run (default 50).")
+    var maxFiles: Int?
+
+    @Option(help: "The most related test files run per changed file (default 50).")
+    var maxTests: Int?
+
+    @Option(help: "Read the configuration from this file instead of pyproject.toml and .review.toml.")
+    var config: String?
+
+    /// The configuration: files, then REVIEW_* variables, then these flags.
+    func configuration(root: String?) throws -> Configuration {
+        var configuration = try Configuration.load(root: root, explicitFile: config)
+        if let failOn { try configuration.set("fail-on", text: failOn.rawValue, origin: "flag --fail-on") }
+        if let python { try configuration.set("python", text: python, origin: "flag --python") }
+        if let sandbox { try configuration.set("sandbox", text: sandbox.rawValue, origin: "flag --sandbox") }
+        if let timeout { try configuration.set("timeout", text: String(timeout), origin: "flag --timeout") }
+        if let maxFiles { try configuration.set("max-files", text: String(maxFiles), origin: "flag --max-files") }
+        if let maxTests { try configuration.set("max-tests", text: String(maxTests), origin: "flag --max-tests") }
+        return configuration
+    }
+}
+
+/// `review [<rev-range>]`: review the range by running it, or show the plan.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Review a revision range (the default command).",
         discussion: """
             Range forms: A..B, A...B (from the merge base), X (X's first parent..X), A.., ..B, \
-            @{u}, HEAD~3, tags and (abbreviated) SHAs. Without a range: @{upstream}..HEAD.
+            @{u}, HEAD~3, tags and (abbreviated) SHAs. Without a range: @{upstream}..HEAD. \
+            Each changed Python file is byte-compiled, imported and its related tests run at \
+            head in a bubblewrap sandbox; failures are rerun at base (regression or \
+            pre-existing?), rerun at head (flaky?) and bisected to the culprit hunk.
             """
     )
 
     @Argument(help: "The revision range to review (default: @{upstream}..HEAD).")
     var range: String?
 
-    @Flag(help: "Show the change set that would be reviewed, run nothing.")
+    @Flag(help: "Show the change set and the review tasks with their related tests; run nothing.")
     var plan = false
 
     @Flag(help: "Review uncommitted changes (index, worktree and untracked files) against HEAD.")
     var worktree = false
 
     @Option(help: "Output format: text or json.")
-    var format: PlanFormat = .text
+    var format: OutputFormat = .text
+
+    @Flag(help: "Print each task's Plan/Execute/Reflect/Finish transcript on stderr.")
+    var trace = false
 
     @Option(name: .customShort("C"), help: "Run as if started in <path>.")
     var directory: String?
 
+    @OptionGroup var settings: ReviewSettings
+
     func validate() throws {
         if worktree && range != nil {
             throw ValidationError("--worktree takes no range; it reviews the uncommitted changes against HEAD")
-        }
-        if !plan {
-            throw ValidationError("only --plan is available in this version; the execution review is not built yet")
         }
     }
 
@@ -67,16 +111,33 @@ struct RunCommand: ParsableCommand {
         } else {
             request = .upstream
         }
-        let changes = try ChangePlanner.changeSet(
-            in: directory ?? FileManager.default.currentDirectoryPath, for: request)
-        let report = PlanReport(changeSet: changes)
+        let start = directory ?? FileManager.default.currentDirectoryPath
+        let configuration = try settings.configuration(root: RepositoryRoot.find(from: start))
+        if plan {
+            let planned = try ChangePlanner.plan(in: start, for: request, configuration: configuration)
+            let report = PlanReport(changeSet: planned.changeSet, tasks: planned.tasks, skipped: planned.skipped)
+            switch format {
+            case .text:
+                Output.write(report.text())
+            case .json:
+                if planned.changeSet.isEmpty { Output.error("nothing to review") }
+                Output.write(report.json())
+            }
+            return
+        }
+        let progress = Progress(enabled: Terminal.isInteractive(FileHandle.standardError), trace: trace)
+        let reviewer = Reviewer(onEvent: { event in progress.handle(event) })
+        let result = try reviewer.review(
+            ReviewOptions(directory: start, request: request, configuration: configuration))
+        progress.finish()
+        let rendering = ResultRendering(result: result, failOn: configuration.failOn)
         switch format {
         case .text:
-            Output.write(report.text())
+            Output.write(rendering.text(color: Terminal.wantsColor(FileHandle.standardOutput)))
         case .json:
-            if changes.isEmpty { Output.error("nothing to review") }
-            Output.write(report.json())
+            Output.write(rendering.json())
         }
+        if rendering.exitStatus != .clean { throw ExitCode(rendering.exitStatus.rawValue) }
     }
 }
 
@@ -94,11 +155,15 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let path = try DemoProject.create(in: directory)
         Output.write("Sample repository: \(path)\n")
-        Output.write("Branch 'feature' has a benign refactor and a regression on top of 'main'.\n")
-        Output.write("$ review --plan main..feature\n\n")
-        let changes = try ChangePlanner.changeSet(in: path, for: .revisions("main..feature"))
-        Output.write(PlanReport(changeSet: changes).text())
-        Output.write("\nThe execution review of these changes is not built yet; this shows the plan.\n")
+        Output.write("Branch 'feature' has a benign refactor and a regression on top of 'main';\n")
+        Output.write("tests/test_tax.py has a test that already failed on 'main'.\n")
+        Output.write("$ review main..feature\n\n")
+        let configuration = try Configuration.load(root: path)
+        let result = try Reviewer().review(
+            ReviewOptions(directory: path, request: .revisions("main..feature"), configuration: configuration))
+        let rendering = ResultRendering(result: result, failOn: configuration.failOn)
+        Output.write(rendering.text(color: Terminal.wantsColor(FileHandle.standardOutput)))
+        Output.write("\nLook around: cd \(path) && git log --oneline main..feature\n")
     }
 }
 

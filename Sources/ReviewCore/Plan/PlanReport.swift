@@ -1,4 +1,5 @@
 import Foundation
+import ReviewAgent
 import ReviewGit
 
 /// What `review --plan` shows: the resolved range and its change set, as text or JSON.
@@ -10,15 +11,25 @@ import ReviewGit
 public struct PlanReport: Sendable {
     /// The change set being planned.
     public var changeSet: ChangeSet
+    /// The review tasks, when they were computed.
+    public var tasks: [ReviewTask]?
+    /// Changed files that will not be reviewed.
+    public var skipped: [SkippedFile]
 
     /// Creates a report for a change set.
-    public init(changeSet: ChangeSet) {
+    public init(changeSet: ChangeSet, tasks: [ReviewTask]? = nil, skipped: [SkippedFile] = []) {
         self.changeSet = changeSet
+        self.tasks = tasks
+        self.skipped = skipped
     }
 
     /// The report as pretty-printed JSON with keys in documented order, ending in a newline.
     public func json() -> String {
-        jsonValue.rendered() + "\n"
+        guard let tasks, case .object(var members) = jsonValue else { return jsonValue.rendered() + "\n" }
+        members.append(("tasks", .array(tasks.map(ResultRendering.json(for:)))))
+        members.append(
+            ("skipped", .array(skipped.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })))
+        return JSONValue.object(members).rendered() + "\n"
     }
 
     /// The report for a terminal: one line for the range, one per file.
@@ -57,6 +68,18 @@ public struct PlanReport: Sendable {
                 detail += ", mode \(old.octal) -> \(new.octal)"
             }
             lines.append("\(code.padding(toLength: 5, withPad: " ", startingAt: 0)) \(names)  \(detail)")
+        }
+        if let tasks {
+            lines.append("")
+            if tasks.isEmpty { lines.append("no Python file to review") }
+            for task in tasks {
+                var line = "task \(task.path)"
+                if let module = task.module { line += " (module \(module))" }
+                lines.append(line)
+                if task.tests.isEmpty { lines.append("  no related tests") }
+                for test in task.tests { lines.append("  test \(test): \(task.testReasons[test] ?? "related")") }
+            }
+            for skipped in skipped { lines.append("skipped \(skipped.path): \(skipped.reason)") }
         }
         return lines.joined(separator: "\n") + "\n"
     }

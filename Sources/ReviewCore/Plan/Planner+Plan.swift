@@ -1,7 +1,28 @@
+import ReviewAgent
 import ReviewGit
 
 /// Resolves a range in a repository and returns its change set: the work behind `review --plan`.
 public enum ChangePlanner {
+    /// The change set and the review tasks it would give (head is materialized to find
+    /// the related tests; nothing runs).
+    public static func plan(in directory: String, for request: RangeRequest, configuration: Configuration)
+        throws(ReviewFailure) -> (changeSet: ChangeSet, tasks: [ReviewTask], skipped: [SkippedFile])
+    {
+        do {
+            let repository = try Repository.discover(from: directory)
+            let range = try repository.resolve(request)
+            let changeSet = range.isTriviallyEmpty ? ChangeSet(range: range, files: []) : try repository.changes(in: range)
+            let planner = Planner(configuration: configuration)
+            guard !changeSet.isEmpty else { return (changeSet, [], []) }
+            let head = try repository.materialize(range.head)
+            let (files, skipped) = planner.candidates(changeSet, headRoot: head.root)
+            let (tasks, budget) = planner.tasks(for: files, changeSet: changeSet, headRoot: head.root)
+            return (changeSet, tasks, skipped + budget)
+        } catch {
+            throw ReviewFailure(error)
+        }
+    }
+
     /// Opens the repository around `directory`, resolves `request` and computes the changes.
     ///
     /// - Parameters:

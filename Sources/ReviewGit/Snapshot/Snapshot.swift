@@ -11,19 +11,22 @@ internal import CGit2
 public final class Snapshot: Sendable {
     /// The absolute path of the directory that holds the files, without a trailing `/`.
     public let root: String
+    /// The private directory that contains `root`, removed with the snapshot.
+    let container: String
     /// The revision the files come from.
     public let revision: Revision
     /// Number of files, symlinks and submodule directories written.
     public let entryCount: Int
 
-    init(root: String, revision: Revision, entryCount: Int) {
+    init(container: String, root: String, revision: Revision, entryCount: Int) {
+        self.container = container
         self.root = root
         self.revision = revision
         self.entryCount = entryCount
     }
 
     deinit {
-        TemporaryDirectories.remove(root)
+        TemporaryDirectories.remove(container)
     }
 }
 
@@ -35,12 +38,19 @@ extension Repository {
     /// - Returns: the snapshot; its directory lives as long as the returned object.
     /// - Throws: a library error or ``GitError/io(path:message:)``.
     public func materialize(_ revision: Revision) throws(GitError) -> Snapshot {
-        let root = try TemporaryDirectories.make(prefix: "review-snapshot-")
+        // The parent may be passed through but not listed (0711): bwrap resolves the mount
+        // source as the sandbox's unprivileged uid. The tree is world-readable (0755) so
+        // that uid can read it at its mount point.
+        let container = try TemporaryDirectories.make(prefix: "review-snapshot-")
+        chmod(container, 0o711)
+        let root = container + "/tree"
         do throws(GitError) {
+            try TreeWriter.makeDirectory(Array(root.utf8))
+            chmod(root, 0o755)
             let count = try export(revision, into: root)
-            return Snapshot(root: root, revision: revision, entryCount: count)
+            return Snapshot(container: container, root: root, revision: revision, entryCount: count)
         } catch {
-            TemporaryDirectories.remove(root)
+            TemporaryDirectories.remove(container)
             throw error
         }
     }

@@ -6,12 +6,21 @@ import Synchronization
 /// process exits, and when it is interrupted by SIGINT or SIGTERM.
 public enum TemporaryDirectories {
     private static let live = Mutex<Set<String>>([])
+    private static let interruptHandlers = Mutex<[@Sendable () -> Void]>([])
+
+    /// Adds work to do when SIGINT, SIGTERM or SIGHUP arrives, before the directories are
+    /// removed (e.g. killing running sandboxes).
+    public static func onInterrupt(_ handler: @escaping @Sendable () -> Void) {
+        _ = handlersInstalled
+        interruptHandlers.withLock { $0.append(handler) }
+    }
     private static let handlersInstalled: Bool = {
         atexit { TemporaryDirectories.removeAll() }
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler {
+                for handler in TemporaryDirectories.interruptHandlers.withLock({ $0 }) { handler() }
                 TemporaryDirectories.removeAll()
                 // Die of the same signal, so the parent sees the usual exit status.
                 signal(signalNumber, SIG_DFL)

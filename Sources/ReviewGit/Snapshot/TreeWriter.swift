@@ -169,6 +169,8 @@ struct TreeWriter {
     static func makeDirectory(_ path: [UInt8]) throws(GitError) {
         let failed = withCPath(path) { mkdir($0, 0o755) != 0 && errno != EEXIST }
         if failed { throw .io(path: display(path), message: String(cString: strerror(errno))) }
+        // The umask must not make the tree unreadable for the sandbox's user.
+        _ = withCPath(path) { chmod($0, 0o755) }
     }
 
     static func makeSymlink(_ path: [UInt8], target: [UInt8]) throws(GitError) {
@@ -186,6 +188,7 @@ struct TreeWriter {
             throw .io(path: display(path), message: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
+        _ = fchmod(descriptor, executable ? 0o755 : 0o644)
         var offset = 0
         while offset < count, let bytes {
             let written = Foundation.write(descriptor, bytes + offset, count - offset)

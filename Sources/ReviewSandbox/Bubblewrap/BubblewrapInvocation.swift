@@ -55,6 +55,10 @@ public struct BubblewrapInvocation: Hashable, Sendable {
         self.path = path
     }
 
+    /// The descriptor on which bwrap reports `{"child-pid": N}` once the sandbox is set up;
+    /// without that line, a failure was bwrap's own and not the code's.
+    public static let statusDescriptor: Int32 = 3
+
     /// Files under `/etc` that are never visible, even if they were readable.
     public static let hiddenSecrets = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-"]
 
@@ -81,6 +85,7 @@ public struct BubblewrapInvocation: Hashable, Sendable {
             "--die-with-parent",
             "--new-session",
             "--cap-drop", "ALL",
+            "--json-status-fd", String(Self.statusDescriptor),
         ]
         for entry in system {
             switch entry {

@@ -86,9 +86,16 @@ public final class BubblewrapSandbox: Sandbox, @unchecked Sendable {
                 }
             }
         }
+        var status = ""
         var result = try ProcessLauncher.run(
             invocation.arguments, environment: ["PATH": BubblewrapSandbox.toolPath, "LANG": "C.UTF-8"],
-            wallSeconds: command.limits.wallSeconds, outputBytes: command.limits.outputBytes)
+            wallSeconds: command.limits.wallSeconds, outputBytes: command.limits.outputBytes,
+            statusDescriptor: BubblewrapInvocation.statusDescriptor, status: &status)
+        // No child pid reported: bwrap failed while setting up, before any reviewed code ran.
+        if !status.contains("child-pid") && !result.timedOut {
+            let line = result.stderr.split(separator: "\n").first.map(String.init) ?? result.statusDescription
+            throw .spawnFailed(line.isEmpty ? result.statusDescription : line)
+        }
         // bwrap reports a child killed by signal N as exit status 128 + N.
         if let code = result.exitCode, code > 128, code <= 128 + 64, result.signal == nil {
             result.signal = code - 128
@@ -104,10 +111,12 @@ public final class BubblewrapSandbox: Sandbox, @unchecked Sendable {
     /// Runs `true` in a minimal sandbox and explains a failure.
     private func probe() throws(SandboxError) {
         let command = SandboxCommand(arguments: ["/usr/bin/true"], limits: Limits(wallSeconds: 30))
+        var status = ""
         let result = try ProcessLauncher.run(
             invocation(for: command).arguments, environment: ["PATH": BubblewrapSandbox.toolPath],
-            wallSeconds: 30, outputBytes: 65536)
-        guard result.exitCode != 0 else { return }
+            wallSeconds: 30, outputBytes: 65536, statusDescriptor: BubblewrapInvocation.statusDescriptor,
+            status: &status)
+        guard result.exitCode != 0 || !status.contains("child-pid") else { return }
         let message = result.stderr.split(separator: "\n").first.map(String.init) ?? result.statusDescription
         throw .namespacesUnavailable(message.isEmpty ? result.statusDescription : message)
     }
@@ -115,8 +124,8 @@ public final class BubblewrapSandbox: Sandbox, @unchecked Sendable {
 
 /// Host directories that sandboxed code may write to.
 enum SandboxDirectories {
-    /// A fresh directory `<private parent>/out`: the parent (0700) keeps other host users
-    /// out, the child is what gets mounted (and handed to the sandbox's uid).
+    /// A fresh directory `<parent>/out`: the parent (0711) cannot be listed by other users,
+    /// the child is what gets mounted (and handed to the sandbox's uid).
     static func makeOutputDirectory() throws(SandboxError) -> String {
         let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array((base + "/review-run-XXXXXX").utf8CString)
@@ -124,6 +133,8 @@ enum SandboxDirectories {
             throw .io("mkdtemp in \(base): \(String(cString: strerror(errno)))")
         }
         let parent = String(cString: made)
+        // Others may pass through (bwrap resolves mounts as the sandbox's uid) but not list.
+        chmod(parent, 0o711)
         let out = parent + "/out"
         guard mkdir(out, 0o700) == 0 else { throw .io("mkdir \(out): \(String(cString: strerror(errno)))") }
         return out

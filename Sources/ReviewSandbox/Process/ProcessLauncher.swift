@@ -19,9 +19,24 @@ public enum ProcessLauncher {
     ///   - outputBytes: bytes of stdout and of stderr kept.
     ///   - stdin: bytes written to the child's standard input (then closed).
     /// - Throws: ``SandboxError/spawnFailed(_:)`` when the program cannot be started.
+    /// - Parameter statusDescriptor: when set, a pipe is open in the child at this
+    ///   descriptor number and what the child writes to it is returned in `status`
+    ///   (bubblewrap's `--json-status-fd`).
     public static func run(
         _ arguments: [String], environment: [String: String], wallSeconds: Double, outputBytes: Int,
-        stdin: [UInt8] = []
+        stdin: [UInt8] = [], statusDescriptor: Int32? = nil
+    ) throws(SandboxError) -> ExecutionResult {
+        var status = ""
+        return try run(
+            arguments, environment: environment, wallSeconds: wallSeconds, outputBytes: outputBytes, stdin: stdin,
+            statusDescriptor: statusDescriptor, status: &status)
+    }
+
+    /// Like ``run(_:environment:wallSeconds:outputBytes:stdin:statusDescriptor:)``, returning the
+    /// status pipe's content in `status`.
+    public static func run(
+        _ arguments: [String], environment: [String: String], wallSeconds: Double, outputBytes: Int,
+        stdin: [UInt8] = [], statusDescriptor: Int32?, status statusText: inout String
     ) throws(SandboxError) -> ExecutionResult {
         guard let executable = arguments.first else { throw .spawnFailed("empty command") }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -32,7 +47,11 @@ public enum ProcessLauncher {
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, pipe(&inPipe) == 0 else {
             throw .spawnFailed("pipe: \(String(cString: strerror(errno)))")
         }
-        for descriptor in outPipe + errPipe + inPipe {
+        var statusPipe: [Int32] = [-1, -1]
+        if statusDescriptor != nil {
+            guard pipe(&statusPipe) == 0 else { throw .spawnFailed("pipe: \(String(cString: strerror(errno)))") }
+        }
+        for descriptor in outPipe + errPipe + inPipe + statusPipe where descriptor >= 0 {
             _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         }
 
@@ -42,7 +61,8 @@ public enum ProcessLauncher {
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for descriptor in openDescriptors() where descriptor > 2 {
+        if let target = statusDescriptor { posix_spawn_file_actions_adddup2(&actions, statusPipe[1], target) }
+        for descriptor in openDescriptors() where descriptor > 2 && descriptor != statusDescriptor {
             posix_spawn_file_actions_addclose(&actions, descriptor)
         }
 
@@ -70,10 +90,12 @@ public enum ProcessLauncher {
         close(outPipe[1])
         close(errPipe[1])
         close(inPipe[0])
+        if statusPipe[1] >= 0 { close(statusPipe[1]) }
         guard spawned == 0 else {
             close(outPipe[0])
             close(errPipe[0])
             close(inPipe[1])
+            if statusPipe[0] >= 0 { close(statusPipe[0]) }
             throw .spawnFailed("\(executable): \(String(cString: strerror(spawned)))")
         }
         ChildProcesses.register(pid)
@@ -84,12 +106,13 @@ public enum ProcessLauncher {
 
         var out = CappedBuffer(limit: outputBytes)
         var err = CappedBuffer(limit: outputBytes)
+        var statusBuffer = CappedBuffer(limit: 65536)
         let deadline = start + UInt64(max(0, wallSeconds) * 1e9)
         var timedOut = false
         var flooded = false
         var status: Int32 = 0
         var exited = false
-        var open = [outPipe[0], errPipe[0]]
+        var open = [outPipe[0], errPipe[0]] + (statusPipe[0] >= 0 ? [statusPipe[0]] : [])
         var drainDeadline: UInt64? = nil
         var chunk = [UInt8](repeating: 0, count: 65536)
 
@@ -132,8 +155,10 @@ public enum ProcessLauncher {
                 if count > 0 {
                     if entry.fd == outPipe[0] {
                         out.append(chunk, count: count)
-                    } else {
+                    } else if entry.fd == errPipe[0] {
                         err.append(chunk, count: count)
+                    } else {
+                        statusBuffer.append(chunk, count: count)
                     }
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                     open.removeAll { $0 == entry.fd }
@@ -142,6 +167,8 @@ public enum ProcessLauncher {
         }
         close(outPipe[0])
         close(errPipe[0])
+        if statusPipe[0] >= 0 { close(statusPipe[0]) }
+        statusText = String(decoding: statusBuffer.bytes, as: UTF8.self)
 
         let duration = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var exitCode: Int32? = nil

@@ -168,7 +168,8 @@ public struct PythonToolbox: Sendable {
             let data = FileManager.default.contents(atPath: output + "/junit.xml") ?? Data()
             let parsed = JUnitReport.parse(data)
             return TestRun(
-                execution: execution, command: Self.display(arguments), outcomes: parsed.outcomes,
+                execution: execution, command: (["python3", "-m", "pytest"] + nodeIDs).map(ShellQuoting.quote).joined(separator: " "),
+                outcomes: parsed.outcomes,
                 collectionErrors: parsed.collectionErrors, runner: "pytest")
         }
         let files = Array(Set(nodeIDs.map { String($0.split(separator: ":").first ?? "") })).sorted()

@@ -1,0 +1,105 @@
+import ReviewSandbox
+
+/// The nodes of the ReAct protocol the seed model was trained on.
+public enum AgentNode: String, Hashable, Sendable, CaseIterable {
+    case plan = "Plan"
+    case execute = "Execute"
+    case reflect = "Reflect"
+    case finish = "Finish"
+}
+
+/// Which revision an execution runs against.
+public enum Side: String, Hashable, Sendable {
+    case head, base
+}
+
+/// A file replaced for one execution (e.g. head with one hunk reverted).
+public struct FileOverride: Hashable, Sendable {
+    /// Path relative to the project root.
+    public var path: String
+    /// The replacement content.
+    public var content: String
+
+    /// Creates an override.
+    public init(path: String, content: String) {
+        self.path = path
+        self.content = content
+    }
+}
+
+/// Something the agent wants to run in the sandbox.
+public enum ExecutionRequest: Hashable, Sendable {
+    /// Byte-compile one file.
+    case compile(file: String, side: Side)
+    /// Import a module by dotted name.
+    case importModule(String, side: Side, overrides: [FileOverride])
+    /// Run tests (files or node ids).
+    case runTests([String], side: Side, overrides: [FileOverride])
+    /// Run Python source (the model's tool call).
+    case runCode(String, side: Side)
+
+    /// The revision it runs against.
+    public var side: Side {
+        switch self {
+        case .compile(_, let side), .importModule(_, let side, _), .runTests(_, let side, _), .runCode(_, let side):
+            return side
+        }
+    }
+}
+
+/// What an execution produced.
+public enum ExecutionOutcome: Hashable, Sendable {
+    /// A plain process result.
+    case process(ExecutionResult, command: String)
+    /// A test run with per-test results.
+    case tests(TestRun)
+    /// The revision does not have what was asked for (e.g. the file is new, so base has none).
+    case unavailable(String)
+
+    /// The process result, when there is one.
+    public var execution: ExecutionResult? {
+        switch self {
+        case .process(let result, _): return result
+        case .tests(let run): return run.execution
+        case .unavailable: return nil
+        }
+    }
+
+    /// The command as shown to users.
+    public var command: String {
+        switch self {
+        case .process(_, let command): return command
+        case .tests(let run): return run.command
+        case .unavailable(let reason): return "(not run: \(reason))"
+        }
+    }
+
+    /// Whether it ran and succeeded (exit 0; for tests, no failures).
+    public var succeeded: Bool {
+        switch self {
+        case .process(let result, _): return result.succeeded
+        case .tests(let run): return !run.runnerBroke && run.failures.isEmpty && run.collectionErrors.isEmpty
+        case .unavailable: return false
+        }
+    }
+}
+
+/// One recorded step of a task's loop, for `--trace` and reports.
+public struct AgentStep: Hashable, Sendable {
+    /// The node of the step.
+    public var node: AgentNode
+    /// What the step said (plan, reflection, summary) or ran (the command).
+    public var content: String
+    /// For Execute: the revision and a one-line result.
+    public var result: String?
+    /// Seconds spent on the step.
+    public var seconds: Double
+
+    /// Creates a step.
+    public init(node: AgentNode, content: String, result: String? = nil, seconds: Double = 0) {
+        self.node = node
+        self.content = content
+        self.result = result
+        self.seconds = seconds
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import ReviewSandbox
+
+/// Where a task's executions happen: the toolbox, the head snapshot, and the base snapshot
+/// (materialized only when first needed).
+public final class Workspace {
+    public let toolbox: PythonToolbox
+    public let headRoot: String
+    private let baseProvider: () throws -> String?
+    private var baseRoot: String??
+    private let scratch: String
+
+    /// Creates a workspace.
+    ///
+    /// - Parameters:
+    ///   - headRoot: host path of the head snapshot.
+    ///   - scratch: a private host directory for override files.
+    ///   - base: returns the base snapshot's host path (or `nil` when the range starts at
+    ///     the empty tree); called at most once.
+    public init(toolbox: PythonToolbox, headRoot: String, scratch: String, base: @escaping () throws -> String?) {
+        self.toolbox = toolbox
+        self.headRoot = headRoot
+        self.scratch = scratch
+        self.baseProvider = base
+    }
+
+    /// The base snapshot's host path, materializing it on first use.
+    public func base() throws -> String? {
+        if let baseRoot { return baseRoot }
+        let root = try baseProvider()
+        baseRoot = .some(root)
+        return root
+    }
+
+    /// Host path of a revision's root.
+    func root(_ side: Side) throws -> String? {
+        side == .head ? headRoot : try base()
+    }
+
+    /// Runs a request for a task.
+    public func perform(_ request: ExecutionRequest, task: ReviewTask) throws -> ExecutionOutcome {
+        guard let root = try root(request.side) else {
+            return .unavailable("the range starts at the empty tree, there is no base revision")
+        }
+        let paths = task.importPaths
+        switch request {
+        case .compile(let file, let side):
+            guard FileManager.default.fileExists(atPath: root + "/" + file) else {
+                return .unavailable("\(file) does not exist at \(side.rawValue)")
+            }
+            let result = try toolbox.compile(file, root: root, extraPaths: paths)
+            return .process(result, command: "python3 -m py_compile \(ShellQuoting.quote(file))")
+        case .importModule(let module, _, let overrides):
+            let files = try write(overrides)
+            let result = try toolbox.importModule(module, root: root, extraPaths: paths, overrides: files)
+            return .process(result, command: "python3 -c 'import \(module)'")
+        case .runTests(let tests, let side, let overrides):
+            let present = tests.filter { test in
+                let file = String(test.split(separator: ":").first ?? "")
+                return FileManager.default.fileExists(atPath: root + "/" + file)
+            }
+            guard !present.isEmpty else { return .unavailable("none of the tests exist at \(side.rawValue)") }
+            let files = try write(overrides)
+            return .tests(try toolbox.runTests(present, root: root, overrides: files, extraPaths: paths))
+        case .runCode(let source, _):
+            let result = try toolbox.runCode(source, root: root, extraPaths: paths)
+            return .process(result, command: "python3 -c <code>")
+        }
+    }
+
+    private var overrideCounter = 0
+
+    /// Writes override contents to fresh host files (world-readable, for the sandbox's uid).
+    private func write(_ overrides: [FileOverride]) throws -> [PythonToolbox.Override] {
+        try overrides.map { override in
+            overrideCounter += 1
+            let path = scratch + "/override-\(overrideCounter).py"
+            try Data(override.content.utf8).write(to: URL(fileURLWithPath: path))
+            chmod(path, 0o644)
+            return PythonToolbox.Override(relativePath: override.path, hostFile: path)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import ReviewSandbox
+
+/// A contiguous range of changed lines (the agent's copy of a git hunk, 1-based).
+public struct ChangedRange: Hashable, Sendable {
+    public var oldStart: Int
+    public var oldLines: Int
+    public var newStart: Int
+    public var newLines: Int
+
+    /// Creates a range from hunk header numbers.
+    public init(oldStart: Int, oldLines: Int, newStart: Int, newLines: Int) {
+        self.oldStart = oldStart
+        self.oldLines = oldLines
+        self.newStart = newStart
+        self.newLines = newLines
+    }
+
+    /// The head-side lines to point at: the new lines, or for a pure deletion the line
+    /// after which lines were removed (at least 1).
+    public var headLines: ClosedRange<Int> {
+        if newLines == 0 { return max(1, newStart)...max(1, newStart) }
+        return newStart...(newStart + newLines - 1)
+    }
+}
+
+/// One changed Python file to review, with everything the agent needs to check it.
+public struct ReviewTask: Hashable, Sendable {
+    /// The file's path at head, relative to the repository root.
+    public var path: String
+    /// The file's path at base (differs for renames), or `nil` when the file is new.
+    public var basePath: String?
+    /// The changed line ranges.
+    public var hunks: [ChangedRange]
+    /// The dotted module name when the file is importable (`shop.pricing`), else `nil`.
+    public var module: String?
+    /// The module name at base (differs for renames), else `nil`.
+    public var baseModule: String?
+    /// Extra `sys.path` entries relative to the root (e.g. `src` for a src layout).
+    public var importPaths: [String]
+    /// Whether the file is itself a test file.
+    public var isTestFile: Bool
+    /// Functions and classes whose lines the change touches (from Python's `ast`).
+    public var changedSymbols: [PythonSymbol]
+    /// Related test files (relative paths), in the order they were selected.
+    public var tests: [String]
+    /// Why each test was selected (`changed in range`, `named after the module`, `imports the module`).
+    public var testReasons: [String: String]
+    /// Test files that were added or changed in the range (their failures are "new").
+    public var changedTests: Set<String>
+
+    /// Creates a task.
+    public init(
+        path: String, basePath: String?, hunks: [ChangedRange], module: String?, baseModule: String? = nil,
+        importPaths: [String],
+        isTestFile: Bool, changedSymbols: [PythonSymbol] = [], tests: [String] = [], testReasons: [String: String] = [:],
+        changedTests: Set<String> = []
+    ) {
+        self.path = path
+        self.basePath = basePath
+        self.hunks = hunks
+        self.module = module
+        self.baseModule = baseModule
+        self.importPaths = importPaths
+        self.isTestFile = isTestFile
+        self.changedSymbols = changedSymbols
+        self.tests = tests
+        self.testReasons = testReasons
+        self.changedTests = changedTests
+    }
+
+    /// The first changed line on the head side.
+    public var firstChangedLine: Int { hunks.first?.headLines.lowerBound ?? 1 }
+}

@@ -1,0 +1,253 @@
+import Foundation
+import ReviewFindings
+import TOMLKit
+
+/// Where the sandboxed code runs.
+public enum SandboxMode: String, Sendable, CaseIterable {
+    /// bubblewrap isolation (the default).
+    case bubblewrap
+    /// No isolation: only when the user asks for it.
+    case none
+}
+
+/// The lowest severity that makes `review` exit 1; reviewdog's level names.
+public enum FailLevel: String, Sendable, CaseIterable {
+    case error, warning, info, none
+
+    /// Whether a finding of `severity` fails the run.
+    public func fails(_ severity: Severity) -> Bool {
+        switch self {
+        case .none: return false
+        case .error: return severity >= .error
+        case .warning: return severity >= .warning
+        case .info: return true
+        }
+    }
+}
+
+/// Every setting of `review`, with where each value came from.
+///
+/// Read from `[tool.review]` in `pyproject.toml`, then `.review.toml` (top-level keys or a
+/// `[tool.review]` table), then `REVIEW_*` environment variables, then flags: later wins.
+public struct Configuration: Sendable {
+    /// Only review paths matching one of these (empty: every Python file).
+    public var include: [Glob] = []
+    /// Never review paths matching one of these (on top of the built-in vendored/generated list).
+    public var exclude: [Glob] = []
+    /// Patterns of test files (default `test_*.py`, `*_test.py`).
+    public var tests: [Glob] = [Glob("test_*.py"), Glob("*_test.py")]
+    /// The Python interpreter for the sandbox.
+    public var python: String?
+    /// Wall-clock seconds per execution.
+    public var timeout: Int = 120
+    /// The lowest severity that fails the run.
+    public var failOn: FailLevel = .error
+    /// The most files reviewed in one run.
+    public var maxFiles: Int = 50
+    /// The most related test files per changed file.
+    public var maxTests: Int = 50
+    /// Parallel jobs (reserved for parallel tasks).
+    public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The sandbox.
+    public var sandbox: SandboxMode = .bubblewrap
+    /// For each key set by something other than the defaults: where it came from.
+    public var origins: [String: String] = [:]
+
+    /// Paths never reviewed: vendored and generated code.
+    public static let builtinExcludes = [
+        Glob("**/vendor/**"), Glob("**/_vendor/**"), Glob("**/site-packages/**"), Glob("**/node_modules/**"),
+        Glob("**/.venv/**"), Glob("**/venv/**"), Glob("*_pb2.py"), Glob("*_pb2_grpc.py"),
+    ]
+
+    /// The keys accepted in the config files.
+    public static let keys = [
+        "include", "exclude", "tests", "python", "timeout", "fail-on", "max-files", "max-tests", "jobs", "sandbox",
+    ]
+
+    /// Creates the defaults.
+    public init() {}
+
+    /// Loads the configuration files of a repository and the environment.
+    ///
+    /// - Parameters:
+    ///   - root: the repository's top directory (the worktree root), or `nil` when bare.
+    ///   - explicitFile: a file given with `--config`, read instead of the defaults.
+    /// - Throws: ``ReviewFailure`` (exit 2) naming the file, key and line of a bad value.
+    public static func load(
+        root: String?, explicitFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ReviewFailure) -> Configuration {
+        var configuration = Configuration()
+        if let explicitFile {
+            guard FileManager.default.fileExists(atPath: explicitFile) else {
+                throw ReviewFailure("config file '\(explicitFile)' does not exist", status: .usage)
+            }
+            try configuration.apply(file: explicitFile, pyproject: explicitFile.hasSuffix("pyproject.toml"))
+        } else if let root {
+            let pyproject = root + "/pyproject.toml"
+            if FileManager.default.fileExists(atPath: pyproject) {
+                try configuration.apply(file: pyproject, pyproject: true)
+            }
+            let own = root + "/.review.toml"
+            if FileManager.default.fileExists(atPath: own) {
+                try configuration.apply(file: own, pyproject: false)
+            }
+        }
+        try configuration.applyEnvironment(environment)
+        return configuration
+    }
+
+    /// Sets one key from text (flags and environment variables).
+    ///
+    /// - Parameter origin: shown by `review config` and in errors (`flag --jobs`, `REVIEW_JOBS`).
+    public mutating func set(_ key: String, text: String, origin: String) throws(ReviewFailure) {
+        let value: ConfigValue
+        switch key {
+        case "include", "exclude", "tests":
+            value = .strings(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        case "timeout", "max-files", "max-tests", "jobs":
+            guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ReviewFailure("\(origin): '\(key)' must be a whole number, not '\(text)'", status: .usage)
+            }
+            value = .integer(number)
+        default:
+            value = .string(text)
+        }
+        try assign(key, value, origin: origin)
+    }
+
+    enum ConfigValue {
+        case string(String)
+        case integer(Int)
+        case strings([String])
+        case other(String)
+    }
+
+    private mutating func applyEnvironment(_ environment: [String: String]) throws(ReviewFailure) {
+        for key in Self.keys {
+            let name = "REVIEW_" + key.uppercased().replacingOccurrences(of: "-", with: "_")
+            if let text = environment[name], !text.isEmpty {
+                try set(key, text: text, origin: name)
+            }
+        }
+    }
+
+    private mutating func apply(file: String, pyproject: Bool) throws(ReviewFailure) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ReviewFailure("cannot read \(file): \(error.localizedDescription)", status: .usage)
+        }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ReviewFailure(
+                "\(file):\(error.source.begin.line): invalid TOML: \(error.description)", status: .usage)
+        } catch {
+            throw ReviewFailure("\(file): invalid TOML: \(error)", status: .usage)
+        }
+        var section: TOMLTable? = table["tool"]?["review"]?.table
+        var sectionHeader = "[tool.review]"
+        if !pyproject && section == nil {
+            section = table
+            sectionHeader = ""
+        }
+        guard let section else { return }
+        for key in section.keys.sorted() {
+            let line = Configuration.line(of: key, after: sectionHeader, in: text)
+            let origin = "\(file):\(line)"
+            guard Self.keys.contains(key) else {
+                if key == "tool" && !pyproject { continue }
+                throw ReviewFailure(
+                    "\(origin): unknown key '\(key)' in \(sectionHeader.isEmpty ? "the config" : sectionHeader); known keys: \(Self.keys.joined(separator: ", "))",
+                    status: .usage)
+            }
+            let node = section[key]!
+            let value: ConfigValue
+            if let string = node.string {
+                value = .string(string)
+            } else if let integer = node.int {
+                value = .integer(integer)
+            } else if let array = node.array {
+                var strings: [String] = []
+                for element in array {
+                    guard let string = element.string else {
+                        throw ReviewFailure("\(origin): '\(key)' must be a list of strings", status: .usage)
+                    }
+                    strings.append(string)
+                }
+                value = .strings(strings)
+            } else {
+                value = .other("\(node)")
+            }
+            try assign(key, value, origin: origin)
+        }
+    }
+
+    private mutating func assign(_ key: String, _ value: ConfigValue, origin: String) throws(ReviewFailure) {
+        func bad(_ expected: String) -> ReviewFailure {
+            ReviewFailure("\(origin): '\(key)' must be \(expected)", status: .usage)
+        }
+        switch (key, value) {
+        case ("include", .strings(let list)): include = list.map(Glob.init)
+        case ("exclude", .strings(let list)): exclude = list.map(Glob.init)
+        case ("tests", .strings(let list)): tests = list.map(Glob.init)
+        case ("include", _), ("exclude", _), ("tests", _): throw bad("a list of path patterns")
+        case ("python", .string(let text)) where !text.isEmpty: python = text
+        case ("python", _): throw bad("the path of a Python interpreter")
+        case ("timeout", .integer(let number)) where number > 0 && number <= 86400: timeout = number
+        case ("timeout", _): throw bad("a number of seconds between 1 and 86400")
+        case ("max-files", .integer(let number)) where number > 0: maxFiles = number
+        case ("max-files", _): throw bad("a positive whole number")
+        case ("max-tests", .integer(let number)) where number > 0: maxTests = number
+        case ("max-tests", _): throw bad("a positive whole number")
+        case ("jobs", .integer(let number)) where number > 0 && number <= 256: jobs = number
+        case ("jobs", _): throw bad("a whole number between 1 and 256")
+        case ("fail-on", .string(let text)):
+            guard let level = FailLevel(rawValue: text) else { throw bad("one of error, warning, info, none") }
+            failOn = level
+        case ("fail-on", _): throw bad("one of error, warning, info, none")
+        case ("sandbox", .string(let text)):
+            guard let mode = SandboxMode(rawValue: text) else { throw bad("bubblewrap or none") }
+            sandbox = mode
+        case ("sandbox", _): throw bad("bubblewrap or none")
+        default:
+            throw ReviewFailure("\(origin): unknown key '\(key)'", status: .usage)
+        }
+        origins[key] = origin
+    }
+
+    /// The 1-based line where `key = ...` appears in the section, for error messages.
+    static func line(of key: String, after header: String, in text: String) -> Int {
+        var inSection = header.isEmpty
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("[") {
+                inSection = header.isEmpty ? inSection : trimmed.replacingOccurrences(of: " ", with: "") == header
+                continue
+            }
+            if inSection, trimmed.hasPrefix(key) {
+                let rest = trimmed.dropFirst(key.count).trimmingCharacters(in: .whitespaces)
+                if rest.hasPrefix("=") { return index + 1 }
+            }
+            if inSection, trimmed.hasPrefix("\"\(key)\"") { return index + 1 }
+        }
+        return 1
+    }
+
+    /// Whether a path is to be reviewed, and if not, why.
+    public func exclusionReason(for path: String) -> String? {
+        if let glob = exclude.first(where: { $0.matches(path) }) { return "excluded by '\(glob)'" }
+        if let glob = Self.builtinExcludes.first(where: { $0.matches(path) }) {
+            return "vendored or generated ('\(glob)')"
+        }
+        if !include.isEmpty && !include.contains(where: { $0.matches(path) }) { return "not in 'include'" }
+        return nil
+    }
+
+    /// Whether a path names a test file.
+    public func isTestFile(_ path: String) -> Bool {
+        tests.contains { $0.matches(path) }
+    }
+}

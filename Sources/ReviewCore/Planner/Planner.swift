@@ -1,0 +1,266 @@
+import Foundation
+import ReviewAgent
+import ReviewGit
+import ReviewSandbox
+
+/// A changed file that is not reviewed, and why.
+public struct SkippedFile: Hashable, Sendable {
+    public var path: String
+    public var reason: String
+
+    /// Creates an entry.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
+/// Turns a change set into review tasks: one per changed Python file, with its module,
+/// its hunks and its related tests.
+public struct Planner {
+    public let configuration: Configuration
+
+    /// Creates a planner.
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+    }
+
+    /// The Python files of a change set worth reviewing, before looking at any file content
+    /// except shebangs (which need `headRoot`; without it only `.py` files count).
+    public func candidates(_ changeSet: ChangeSet, headRoot: String?) -> (files: [FileChange], skipped: [SkippedFile]) {
+        var files: [FileChange] = []
+        var skipped: [SkippedFile] = []
+        for file in changeSet.files {
+            let name = file.path.description
+            guard let path = file.path.string else {
+                if name.hasSuffix(".py\"") { skipped.append(SkippedFile(path: name, reason: "path is not UTF-8")) }
+                continue
+            }
+            let isPython = path.hasSuffix(".py") || (headRoot.map { Planner.hasPythonShebang(path, root: $0) } ?? false)
+            if path.hasSuffix(".pyi") {
+                skipped.append(SkippedFile(path: path, reason: "type stub, nothing to run"))
+                continue
+            }
+            guard isPython else { continue }
+            if file.status == .deleted {
+                skipped.append(SkippedFile(path: path, reason: "deleted"))
+                continue
+            }
+            if file.isBinary {
+                skipped.append(SkippedFile(path: path, reason: "binary"))
+                continue
+            }
+            if file.newMode == .symlink || file.newMode == .submodule {
+                skipped.append(SkippedFile(path: path, reason: file.newMode == .symlink ? "symlink" : "submodule"))
+                continue
+            }
+            if let reason = configuration.exclusionReason(for: path) {
+                skipped.append(SkippedFile(path: path, reason: reason))
+                continue
+            }
+            files.append(file)
+        }
+        return (files, skipped)
+    }
+
+    /// Whether a file without `.py` starts with a Python shebang.
+    static func hasPythonShebang(_ path: String, root: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: root + "/" + path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 128)) ?? Data()
+        guard head.starts(with: Array("#!".utf8)) else { return false }
+        let line = String(decoding: head.prefix { $0 != 0x0A }, as: UTF8.self)
+        return line.contains("python")
+    }
+
+    /// Builds the tasks.
+    ///
+    /// - Parameters:
+    ///   - files: the candidates from ``candidates(_:headRoot:)``.
+    ///   - changeSet: the whole change set (to know which tests changed).
+    ///   - headRoot: the head snapshot.
+    public func tasks(for files: [FileChange], changeSet: ChangeSet, headRoot: String) -> (
+        tasks: [ReviewTask], skipped: [SkippedFile]
+    ) {
+        var skipped: [SkippedFile] = []
+        var selected = files
+        if selected.count > configuration.maxFiles {
+            for file in selected[configuration.maxFiles...] {
+                skipped.append(SkippedFile(path: file.path.description, reason: "budget: max-files (\(configuration.maxFiles))"))
+            }
+            selected = Array(selected.prefix(configuration.maxFiles))
+        }
+        let testFiles = TestIndex(root: headRoot, configuration: configuration)
+        let changedTests = Set(
+            changeSet.files.compactMap { $0.status == .deleted ? nil : $0.path.string }.filter {
+                configuration.isTestFile($0)
+            })
+        var tasks: [ReviewTask] = []
+        for file in selected {
+            guard let path = file.path.string else { continue }
+            let basePath = file.status == .added ? nil : file.oldPath?.string
+            let isTest = configuration.isTestFile(path)
+            let layout = ModuleLayout(path: path, root: headRoot)
+            var module = layout.module
+            if isTest || Planner.isScript(path, root: headRoot) { module = nil }
+            let baseModule = basePath.flatMap { ModuleLayout(path: $0, root: headRoot).module }
+            var tests: [String] = []
+            var reasons: [String: String] = [:]
+            func add(_ test: String, _ reason: String) {
+                if reasons[test] == nil {
+                    tests.append(test)
+                    reasons[test] = reason
+                }
+            }
+            if isTest {
+                add(path, "the changed test file")
+            } else {
+                let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                let importers = layout.module.map { testFiles.importers(of: $0) } ?? []
+                for test in importers where changedTests.contains(test) { add(test, "changed in the range") }
+                for test in testFiles.named(after: name) { add(test, "named after the module") }
+                for test in importers { add(test, "imports the module") }
+            }
+            if tests.count > configuration.maxTests {
+                skipped.append(
+                    SkippedFile(
+                        path: path,
+                        reason: "budget: \(tests.count - configuration.maxTests) of \(tests.count) related test files not run (max-tests \(configuration.maxTests))"
+                    ))
+                tests = Array(tests.prefix(configuration.maxTests))
+            }
+            let hunks = file.hunks.map {
+                ChangedRange(oldStart: $0.oldStart, oldLines: $0.oldLines, newStart: $0.newStart, newLines: $0.newLines)
+            }
+            tasks.append(
+                ReviewTask(
+                    path: path, basePath: basePath, hunks: hunks, module: module,
+                    baseModule: module == nil ? nil : baseModule, importPaths: layout.importPaths, isTestFile: isTest,
+                    tests: tests, testReasons: reasons, changedTests: changedTests))
+        }
+        return (tasks, skipped)
+    }
+
+    /// Scripts (a shebang, `setup.py`, `__main__.py`) are compiled but never imported.
+    static func isScript(_ path: String, root: String) -> Bool {
+        let name = (path as NSString).lastPathComponent
+        if name == "setup.py" || name == "__main__.py" || !name.hasSuffix(".py") { return true }
+        return hasPythonShebang(path, root: root)
+    }
+
+    /// Fills in the functions and classes each task's hunks touch.
+    public static func attachSymbols(_ tasks: inout [ReviewTask], analyses: [String: FileAnalysis]) {
+        for index in tasks.indices {
+            guard let analysis = analyses[tasks[index].path] else { continue }
+            let ranges = tasks[index].hunks.map(\.headLines)
+            tasks[index].changedSymbols = analysis.symbols.filter { symbol in
+                ranges.contains { $0.overlaps(symbol.line...max(symbol.line, symbol.endLine)) }
+            }
+        }
+    }
+}
+
+/// How a file maps to an importable module.
+struct ModuleLayout {
+    /// The dotted module name, or `nil` when a path segment is not an identifier.
+    var module: String?
+    /// Directories (relative) to put on `sys.path` besides the root.
+    var importPaths: [String]
+
+    init(path: String, root: String) {
+        var components = path.split(separator: "/").map(String.init)
+        let fileName = components.removeLast()
+        let stem = fileName.hasSuffix(".py") ? String(fileName.dropLast(3)) : fileName
+        // Walk up while the directory is a regular package: the first directory that is not
+        // is the import root (`src` in a src layout, the repository root otherwise).
+        var packageDepth = 0
+        while packageDepth < components.count {
+            let directory = components[0..<(components.count - packageDepth)].joined(separator: "/")
+            guard FileManager.default.fileExists(atPath: root + "/" + directory + "/__init__.py") else { break }
+            packageDepth += 1
+        }
+        var moduleParts: [String]
+        if packageDepth > 0 && packageDepth < components.count {
+            let rootParts = components[0..<(components.count - packageDepth)]
+            importPaths = [rootParts.joined(separator: "/")]
+            moduleParts = Array(components[(components.count - packageDepth)...])
+        } else {
+            // At the root, or namespace packages: dotted from the repository root.
+            importPaths = []
+            moduleParts = components
+        }
+        if stem != "__init__" { moduleParts.append(stem) }
+        let valid = !moduleParts.isEmpty && moduleParts.allSatisfy(ModuleLayout.isIdentifier)
+        module = valid ? moduleParts.joined(separator: ".") : nil
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first == "_" || first.properties.isXIDStart else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isXIDContinue }
+    }
+}
+
+/// The test files of a revision and what they import (a static scan of the source).
+struct TestIndex {
+    private(set) var files: [String] = []
+    private var sources: [String: String] = [:]
+
+    init(root: String, configuration: Configuration) {
+        let skip: Set<String> = [".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox", ".nox"]
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return }
+        while let entry = enumerator.nextObject() as? String {
+            let name = (entry as NSString).lastPathComponent
+            if skip.contains(name) || (name.hasPrefix(".") && name != ".") {
+                if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
+                    enumerator.skipDescendants()
+                }
+                continue
+            }
+            guard entry.hasSuffix(".py"), configuration.isTestFile(entry),
+                configuration.exclusionReason(for: entry) == nil
+            else { continue }
+            files.append(entry)
+            sources[entry] = (try? String(contentsOfFile: root + "/" + entry, encoding: .utf8)) ?? ""
+        }
+        files.sort()
+    }
+
+    /// Test files named `test_<name>.py` or `<name>_test.py`.
+    func named(after name: String) -> [String] {
+        files.filter {
+            let file = ($0 as NSString).lastPathComponent
+            return file == "test_\(name).py" || file == "\(name)_test.py"
+        }
+    }
+
+    /// Test files whose source imports `module` (`import a.b`, `from a.b import`, `from a import b`).
+    func importers(of module: String) -> [String] {
+        let parts = module.split(separator: ".").map(String.init)
+        let parent = parts.dropLast().joined(separator: ".")
+        let leaf = parts.last ?? module
+        return files.filter { file in
+            guard let source = sources[file] else { return false }
+            for rawLine in source.split(separator: "\n") {
+                let line = rawLine.trimmingCharacters(in: .whitespaces)
+                if line.hasPrefix("import ") {
+                    let names = line.dropFirst(7).split(separator: ",").map {
+                        $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+                    }
+                    if names.contains(where: { $0 == module || $0.hasPrefix(module + ".") }) { return true }
+                } else if line.hasPrefix("from ") {
+                    let rest = line.dropFirst(5).split(separator: " ", maxSplits: 2).map(String.init)
+                    guard rest.count >= 3, rest[1] == "import" else { continue }
+                    let source = rest[0]
+                    if source == module || source.hasPrefix(module + ".") { return true }
+                    if !parent.isEmpty && source == parent {
+                        let imported = rest[2].replacingOccurrences(of: "(", with: "").split(separator: ",").map {
+                            $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+                        }
+                        if imported.contains(leaf) { return true }
+                    }
+                }
+            }
+            return false
+        }
+    }
+}
