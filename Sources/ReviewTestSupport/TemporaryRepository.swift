@@ -110,7 +110,8 @@ public final class TemporaryRepository: @unchecked Sendable {
     /// A fingerprint of everything `review` must never change: worktree status, index,
     /// refs, stash and config.
     public func stateFingerprint() throws -> String {
-        let status = try git(["status", "--porcelain=v2", "--untracked-files=all", "--ignored"])
+        // --no-optional-locks: git status must not refresh (and so rewrite) the index itself.
+        let status = try git(["--no-optional-locks", "status", "--porcelain=v2", "--untracked-files=all", "--ignored"])
         let refs = try git(["for-each-ref", "--format=%(refname) %(objectname)"])
         let index = try gitData(["ls-files", "--stage", "-z"]).base64EncodedString()
         let head = (try? git(["symbolic-ref", "-q", "HEAD"])) ?? "detached"

@@ -30,6 +30,7 @@ struct BubblewrapInvocationTests {
                 "--",
                 "/usr/bin/prlimit", "--cpu=9:10", "--as=1000", "--nproc=64", "--fsize=2000", "--core=0", "--",
                 "/usr/bin/bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                "--json-status-fd", "3",
                 "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
                 "--ro-bind", "/etc", "/etc",
                 "--ro-bind-try", "/dev/null", "/etc/shadow", "--ro-bind-try", "/dev/null", "/etc/gshadow",

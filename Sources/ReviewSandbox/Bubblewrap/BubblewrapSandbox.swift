@@ -21,7 +21,9 @@ public final class BubblewrapSandbox: Sandbox, @unchecked Sendable {
     ///   read-only when they lie outside the system directories.
     /// - Throws: ``SandboxError`` naming the cause and the fix when it cannot work.
     public init(interpreter: Interpreter?) throws(SandboxError) {
-        guard let bwrap = Interpreter.resolveExecutable("bwrap", searchPath: BubblewrapSandbox.toolPath) else {
+        // REVIEW_BWRAP names another bwrap binary (a newer build, or a test of the missing case).
+        let requested = ProcessInfo.processInfo.environment["REVIEW_BWRAP"].flatMap { $0.isEmpty ? nil : $0 } ?? "bwrap"
+        guard let bwrap = Interpreter.resolveExecutable(requested, searchPath: BubblewrapSandbox.toolPath) else {
             throw .bubblewrapMissing
         }
         guard let prlimit = Interpreter.resolveExecutable("prlimit", searchPath: BubblewrapSandbox.toolPath) else {

@@ -1,0 +1,214 @@
+import Foundation
+import ReviewTestSupport
+import Testing
+
+/// `review main..feature` end to end on real Python projects, real git and real bubblewrap.
+@Suite("Execution review")
+struct ExecutionReviewTests {
+    @Test func breakingChangeIsAnErrorAtTheCulpritWithAVerifiedSuggestion() throws {
+        let project = try PythonProject()
+        try project.replace("calc/ops.py", "    return a - b\n", with: "    return b - a\n")
+        let run = try project.review()
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary == ["error/test-regression:calc/ops.py:6"], "\(run)")
+        let finding = try #require(run.findings.first)
+        #expect(finding["test"] as? String == "tests/test_ops.py::test_sub")
+        #expect(finding["endLine"] as? Int == 6)
+        let evidence = try #require(finding["evidence"] as? [String: Any])
+        #expect(evidence["revision"] as? String == "head")
+        #expect(evidence["exitCode"] as? Int == 1)
+        #expect((evidence["output"] as? String)?.contains("test_sub") == true)
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        #expect(suggestion["verified"] as? Bool == true)
+        let patch = try #require(suggestion["patch"] as? String)
+        let check = try ProcessRunner.run(
+            "git", ["apply", "--check", "-"], in: project.repository.path,
+            environment: TemporaryRepository.gitEnvironment, input: Data(patch.utf8))
+        #expect(check.status == 0, "git apply --check: \(check.err)\n\(patch)")
+        let summary = try #require(run.json?["summary"] as? [String: Any])
+        #expect(summary["errors"] as? Int == 1)
+        #expect(summary["tasks"] as? Int == 1)
+    }
+
+    @Test func fixingChangeIsNoError() throws {
+        var files = PythonProject.baseFiles
+        files["calc/ops.py"] = files["calc/ops.py"]!.replacingOccurrences(of: "return a * b", with: "return a * b + 1")
+        let project = try PythonProject(files: files)
+        try project.replace("calc/ops.py", "return a * b + 1", with: "return a * b")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        #expect(run.findings(".error").isEmpty)
+        #expect(run.findings("error").isEmpty, "\(run)")
+    }
+
+    @Test func benignChangeHasNoFinding() throws {
+        let project = try PythonProject()
+        try project.replace(
+            "calc/ops.py", "def add(a, b):\n    return a + b\n",
+            with: "def add(a, b):\n    \"\"\"Sum of a and b.\"\"\"\n    total = a + b\n    return total\n")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        #expect(run.findings.isEmpty, "\(run)")
+    }
+
+    @Test func newFailingTest() throws {
+        let project = try PythonProject()
+        try project.change([
+            "tests/test_more.py": "from calc.ops import add\n\n\ndef test_add_negative():\n    assert add(-1, -1) == -3\n"
+        ])
+        let run = try project.review()
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary == ["error/failing-new-test:tests/test_more.py:4"], "\(run)")
+    }
+
+    @Test func syntaxErrorAtItsLine() throws {
+        let project = try PythonProject()
+        try project.replace("calc/ops.py", "def mul(a, b):\n", with: "def mul(a, b)\n")
+        let run = try project.review()
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary == ["error/syntax-error:calc/ops.py:9"], "\(run)")
+    }
+
+    @Test func importError() throws {
+        let project = try PythonProject()
+        try project.replace("calc/ops.py", "def add(a, b):", with: "import calc.missing_helper\n\n\ndef add(a, b):")
+        let run = try project.review()
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary == ["error/import-error:calc/ops.py:1"], "\(run)")
+        #expect((run.findings.first?["message"] as? String)?.contains("calc.missing_helper") == true)
+    }
+
+    @Test func flakyTestIsAWarning() throws {
+        // Order-dependent: test_mul fails only after test_add has run in the same session.
+        let project = try PythonProject()
+        try project.change([
+            "calc/ops.py": try project.repository.read("calc/ops.py")
+                .replacingOccurrences(of: "def add(a, b):\n    return a + b", with: "CALLS = []\n\n\ndef add(a, b):\n    CALLS.append(1)\n    return a + b")
+                .replacingOccurrences(of: "def mul(a, b):\n    return a * b", with: "def mul(a, b):\n    return a * b + len(CALLS)")
+        ])
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        #expect(run.summary.contains("warning/flaky-test:tests/test_ops.py:12"), "\(run)")
+        #expect(run.findings("error").isEmpty, "\(run)")
+    }
+
+    @Test func failureThatExistedAtBaseIsInfo() throws {
+        var files = PythonProject.baseFiles
+        files["tests/test_ops.py"]! += "\n\ndef test_known_bug():\n    assert sub(1, 1) == 1\n"
+        let project = try PythonProject(files: files)
+        try project.replace("calc/ops.py", "def add(a, b):\n", with: "def add(a, b):\n    # adds\n")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        #expect(run.summary == ["info/pre-existing-failure:tests/test_ops.py:22"], "\(run)")
+        let failOnInfo = try project.review(["--fail-on", "info"])
+        #expect(failOnInfo.status == 1)
+    }
+
+    @Test func renamedModule() throws {
+        let project = try PythonProject()
+        let ops = try project.repository.read("calc/ops.py").replacingOccurrences(
+            of: "return a + b", with: "return a + b + 1")
+        try project.change([
+            "calc/ops.py": nil, "calc/arith.py": ops,
+            "tests/test_ops.py": try project.repository.read("tests/test_ops.py").replacingOccurrences(
+                of: "calc.ops", with: "calc.arith"),
+        ])
+        let run = try project.review()
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary.contains("error/test-regression:calc/arith.py:2"), "\(run)")
+        let files = run.json?["files"] as? [[String: Any]] ?? []
+        #expect(files.contains { $0["status"] as? String == "renamed" && $0["path"] as? String == "calc/arith.py" })
+    }
+
+    @Test func deletedFileIsSkipped() throws {
+        var files = PythonProject.baseFiles
+        files["calc/old.py"] = "X = 1\n"
+        let project = try PythonProject(files: files)
+        try project.change(["calc/old.py": nil])
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let skipped = run.json?["skipped"] as? [[String: Any]] ?? []
+        #expect(skipped.first?["reason"] as? String == "deleted")
+        #expect((run.json?["tasks"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func twoCulpritsInOneFile() throws {
+        let project = try PythonProject()
+        let text = try project.repository.read("calc/ops.py")
+            .replacingOccurrences(of: "return a + b", with: "return a + b + 1")
+            .replacingOccurrences(of: "return a * b", with: "return a * b * 2")
+        try project.change(["calc/ops.py": text])
+        let run = try project.review()
+        #expect(run.status == 1, "\(run)")
+        #expect(
+            run.summary == ["error/test-regression:calc/ops.py:2", "error/test-regression:calc/ops.py:10"], "\(run)")
+        #expect(run.findings.allSatisfy { ($0["suggestion"] as? [String: Any])?["verified"] as? Bool == true })
+    }
+
+    @Test func worktreeIsByteIdenticalAfterwards() throws {
+        let project = try PythonProject()
+        try project.replace("calc/ops.py", "return a - b", with: "return b - a")
+        try project.repository.write("calc/ops.py", try project.repository.read("calc/ops.py") + "# local edit\n")
+        try project.repository.write("scratch.txt", "untracked\n")
+        let before = try project.repository.stateFingerprint()
+        let tree = try ProcessRunner.run("sh", ["-c", "find . -path ./.git -prune -o -type f -print0 | sort -z | xargs -0 sha1sum"], in: project.repository.path)
+        _ = try project.review()
+        _ = try project.review(["--sandbox", "none"])
+        let after = try ProcessRunner.run("sh", ["-c", "find . -path ./.git -prune -o -type f -print0 | sort -z | xargs -0 sha1sum"], in: project.repository.path)
+        #expect(try project.repository.stateFingerprint() == before)
+        #expect(after.out == tree.out)
+    }
+
+    @Test func noPythonChangeAnswersAtOnce() throws {
+        let project = try PythonProject()
+        try project.change(["README.md": "docs\n"])
+        let run = try project.review()
+        #expect(run.status == 0)
+        #expect((run.json?["tasks"] as? [Any])?.isEmpty == true)
+        let text = try ReviewBinary.run(["main..feature"], in: project.repository.path)
+        #expect(text.out.contains("nothing to review"))
+    }
+
+    @Test func planShowsTasksWithRelatedTests() throws {
+        let project = try PythonProject()
+        try project.replace("calc/ops.py", "return a - b", with: "return b - a")
+        let output = try ReviewBinary.run(["--plan", "main..feature"], in: project.repository.path)
+        #expect(output.status == 0)
+        #expect(output.out.contains("task calc/ops.py (module calc.ops)"))
+        #expect(output.out.contains("test tests/test_ops.py: named after the module"), "\(output.out)")
+    }
+
+    @Test func sandboxNoneWarns() throws {
+        let project = try PythonProject()
+        try project.replace("calc/ops.py", "return a - b", with: "return b - a")
+        let run = try project.review(["--sandbox", "none"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.output.err.contains("without isolation"))
+    }
+
+    @Test func missingBubblewrapExitsThree() throws {
+        let project = try PythonProject()
+        try project.replace("calc/ops.py", "return a - b", with: "return b - a")
+        let run = try project.review([], environment: ["REVIEW_BWRAP": "/nonexistent/bwrap"])
+        #expect(run.status == 3, "\(run)")
+        #expect(run.output.err.contains("apt-get install bubblewrap"))
+        let errors = run.output.err.split(separator: "\n").filter { !$0.hasPrefix("review: using ") }
+        #expect(errors.count == 1, "one line: \(run.output.err)")
+    }
+
+    @Test func badConfigurationNamesFileKeyAndLine() throws {
+        let project = try PythonProject()
+        try project.change(["pyproject.toml": "[project]\nname = \"calc\"\n\n[tool.review]\ntimeout = 30\nfail-onn = \"error\"\n"])
+        let run = try project.review()
+        #expect(run.status == 2, "\(run)")
+        #expect(run.output.err.contains("pyproject.toml:6: unknown key 'fail-onn'"), "\(run)")
+        try project.change(["pyproject.toml": "[tool.review]\ntimeout = \"soon\"\n"])
+        let bad = try project.review()
+        #expect(bad.status == 2)
+        #expect(bad.output.err.contains("pyproject.toml:2: 'timeout' must be a number of seconds"), "\(bad)")
+        try project.change(["pyproject.toml": "[tool.review\n"])
+        let broken = try project.review()
+        #expect(broken.status == 2)
+        #expect(broken.output.err.contains("invalid TOML"), "\(broken)")
+    }
+}
