@@ -107,4 +107,64 @@ struct HostileCodeTests {
         #expect(run.json != nil, "review finished and reported: \(run)")
         #expect(run.status == 0 || run.status == 1, "\(run)")
     }
+
+    @Test("attacks are contained when review runs as a normal user too", .enabled(if: geteuid() == 0))
+    func containedAsNormalUser() throws {
+        let server = try LoopbackServer()
+        defer { server.stop() }
+        let marker = "review-escape-\(UUID().uuidString)"
+        let home = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let project = try PythonProject()
+        try project.change([
+            "tests/test_contained.py": """
+                import os, socket
+
+
+                def test_everything_is_contained():
+                    try:
+                        socket.create_connection(('127.0.0.1', \(server.port)), timeout=2).close()
+                        reached = True
+                    except OSError:
+                        reached = False
+                    assert not reached, 'reached the host network'
+                    for path in ['\(project.repository.path)/\(marker)', '\(home)/\(marker)']:
+                        try:
+                            open(path, 'w').write('owned')
+                            wrote = True
+                        except OSError:
+                            wrote = False
+                        assert not wrote, path
+                    assert not [k for k, v in os.environ.items() if 'sk-secret' in v]
+                    children = 0
+                    try:
+                        for _ in range(2000):
+                            if os.fork() == 0:
+                                import time
+                                time.sleep(20)
+                                os._exit(0)
+                            children += 1
+                    except OSError:
+                        pass
+                    assert children < 2000, 'no process limit'
+
+                """
+        ])
+        try "[safe]\n\tdirectory = *\n".write(toFile: home + "/.gitconfig", atomically: true, encoding: .utf8)
+        _ = try ProcessRunner.run("chown", ["-R", "65534:65534", home])
+        _ = try ProcessRunner.run("chmod", ["-R", "a+rX", project.repository.container])
+        let started = Date()
+        let output = try ProcessRunner.run(
+            "setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "--", ReviewBinary.path, "--format", "json",
+             "--max-tests", "5", "main..feature"],
+            in: project.repository.path,
+            environment: ["HOME": home, "PATH": "/usr/bin:/bin", "REVIEW_API_KEY": "sk-secret-3", "LANG": "C.UTF-8"])
+        #expect(output.status == 0, "\(output.out)\n\(output.err)")
+        #expect(output.out.contains("\"errors\": 0"), "\(output.out)")
+        #expect(server.connections == 0)
+        #expect(!FileManager.default.fileExists(atPath: project.repository.path + "/" + marker))
+        #expect(!FileManager.default.fileExists(atPath: home + "/" + marker))
+        #expect(Date().timeIntervalSince(started) < 60)
+    }
 }
