@@ -13,7 +13,7 @@ struct ReviewCommand: ParsableCommand {
             (bad range, not a repository), 3 infrastructure failure (git, sandbox, model server).
             """,
         version: ReviewVersion.current,
-        subcommands: [RunCommand.self, ExportCommand.self, DemoCommand.self],
+        subcommands: [RunCommand.self, ExportCommand.self, SandboxCommandLine.self, DemoCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }
@@ -192,5 +192,48 @@ struct ExportCommand: ParsableCommand {
         let count = try RevisionExporter.export(
             from: directory ?? FileManager.default.currentDirectoryPath, revision: revision, into: output)
         Output.error("exported \(count) entries into \(output)")
+    }
+}
+
+/// `review sandbox -- <command>`: run a command in review's sandbox (diagnostics, benchmarks).
+struct SandboxCommandLine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run a command in the sandbox review uses, to check it works on this machine.",
+        discussion: """
+            The command sees a read-only system, its own /tmp, no network and, with --source, \\
+            DIR read-only at /review/src (its working directory). `python3` means the interpreter \\
+            review would use. Exits with the command's exit code (128+N when killed by signal N).
+            """
+    )
+
+    @Option(help: "A directory to show read-only at /review/src.")
+    var source: String?
+
+    @Flag(help: "Print the complete bubblewrap argv, one argument per line, instead of running.")
+    var printArgv = false
+
+    @OptionGroup var settings: ReviewSettings
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+    var command: [String] = []
+
+    func validate() throws {
+        if command.filter({ $0 != "--" }).isEmpty { throw ValidationError("give a command to run, after --") }
+    }
+
+    func run() throws {
+        let argv = command.first == "--" ? Array(command.dropFirst()) : command
+        let configuration = try settings.configuration(root: nil)
+        if printArgv {
+            let arguments = try SandboxDiagnostics.invocation(argv, source: source, configuration: configuration)
+            Output.write(arguments.joined(separator: "\n") + "\n")
+            return
+        }
+        let result = try SandboxDiagnostics.run(argv, source: source, configuration: configuration)
+        Output.write(result.stdout)
+        FileHandle.standardError.write(Data(result.stderr.utf8))
+        if let signal = result.signal { throw ExitCode(128 + signal) }
+        if let code = result.exitCode, code != 0 { throw ExitCode(code) }
     }
 }

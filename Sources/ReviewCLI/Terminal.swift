@@ -46,6 +46,11 @@ final class Progress: @unchecked Sendable {
                 FileHandle.standardError.write(Data("== \(path)\n".utf8))
             }
             show("starting")
+        case .phase(let name, let seconds):
+            if trace {
+                clear()
+                FileHandle.standardError.write(Data(String(format: "-- %@: %.0f ms\n", name, seconds * 1000).utf8))
+            }
         case .step(_, let step):
             if trace {
                 clear()

@@ -9,6 +9,9 @@ public final class Workspace {
     private let baseProvider: () throws -> String?
     private var baseRoot: String??
     private let scratch: String
+    /// Results computed ahead for many tasks at once (one interpreter for all compiles and
+    /// imports, one pytest session for all tests at head), served instead of a new run.
+    private var prefetched: [String: [ExecutionRequest: ExecutionOutcome]] = [:]
 
     /// Creates a workspace.
     ///
@@ -37,8 +40,14 @@ public final class Workspace {
         side == .head ? headRoot : try base()
     }
 
+    /// Records an outcome computed ahead for a task.
+    public func prefetch(_ outcome: ExecutionOutcome, for request: ExecutionRequest, task: String) {
+        prefetched[task, default: [:]][request] = outcome
+    }
+
     /// Runs a request for a task.
     public func perform(_ request: ExecutionRequest, task: ReviewTask) throws -> ExecutionOutcome {
+        if let outcome = prefetched[task.path]?[request] { return outcome }
         guard let root = try root(request.side) else {
             return .unavailable("the range starts at the empty tree, there is no base revision")
         }

@@ -29,6 +29,8 @@ public enum ReviewEvent: Sendable {
     case taskStarted(index: Int, total: Int, path: String)
     /// A task recorded a step.
     case step(path: String, AgentStep)
+    /// A phase of the run ended, with its wall time (for `--trace`).
+    case phase(String, seconds: Double)
 }
 
 /// Everything a review produced.
@@ -77,6 +79,14 @@ public struct Reviewer {
         } catch {
             throw ReviewFailure(error)
         }
+        var clock = Date()
+        let report = self.onEvent
+        func phase(_ name: String) {
+            let now = Date()
+            report(.phase(name, seconds: now.timeIntervalSince(clock)))
+            clock = now
+        }
+        phase("resolve range and diff")
         let planner = Planner(configuration: configuration)
         var result = ReviewResult(
             changeSet: changeSet, tasks: [], skipped: [], results: [], findings: [], seconds: 0, sandbox: nil,
@@ -100,8 +110,10 @@ public struct Reviewer {
         } catch {
             throw ReviewFailure(error)
         }
+        phase("materialize head")
         let (files, skipped) = planner.candidates(changeSet, headRoot: head.root)
         var (tasks, budgetSkipped) = planner.tasks(for: files, changeSet: changeSet, headRoot: head.root)
+        phase("plan tasks")
         result.skipped = skipped + budgetSkipped
         guard !tasks.isEmpty else {
             result.seconds = Date().timeIntervalSince(started)
@@ -134,22 +146,30 @@ public struct Reviewer {
         var limits = Limits.standard
         limits.wallSeconds = Double(configuration.timeout)
         limits.cpuSeconds = configuration.timeout
-        let toolbox: PythonToolbox
-        do {
-            toolbox = try PythonToolbox(sandbox: sandbox, interpreter: interpreter, limits: limits)
-        } catch {
-            throw ReviewFailure(error.description, status: .infrastructure)
-        }
+        let toolbox = PythonToolbox(sandbox: sandbox, interpreter: interpreter, limits: limits)
         result.sandbox = sandbox.name
         result.python = interpreter.path
-        result.testRunner = toolbox.hasPytest ? "pytest" : "unittest"
-        if !toolbox.hasPytest {
+        let importPaths = Array(Set(tasks.flatMap(\.importPaths))).sorted()
+        // Two things at once, on two cores: one interpreter compiles and imports every changed
+        // file while one pytest session runs every related test at head.
+        let session = SpeculativeSession(toolbox: toolbox, tasks: tasks, head: head.root)
+        let checks: [String: PythonToolbox.FileCheck]
+        do {
+            checks = try toolbox.check(
+                tasks.map { ($0.path, $0.isTestFile ? nil : $0.module) }, root: head.root, extraPaths: importPaths)
+        } catch {
+            _ = session.wait()
+            throw ReviewFailure(error.description, status: .infrastructure)
+        }
+        phase("compile and import all changed files")
+        Planner.attachSymbols(
+            &tasks, analyses: checks.mapValues { FileAnalysis(symbols: $0.symbols) })
+        result.tasks = tasks
+        let hasPytest = (try? toolbox.hasPytest()) ?? true
+        result.testRunner = hasPytest ? "pytest" : "unittest"
+        if !hasPytest {
             emit(.note("pytest is not installed for \(interpreter.path); running tests with unittest"), into: &result)
         }
-        if let analyses = try? toolbox.analyze(tasks.map(\.path), root: head.root) {
-            Planner.attachSymbols(&tasks, analyses: analyses)
-        }
-        result.tasks = tasks
 
         // The base snapshot, written only if some task needs it.
         let baseBox = BaseSnapshot(repository: repository, base: changeSet.range.base)
@@ -164,6 +184,8 @@ public struct Reviewer {
         let workspace = Workspace(toolbox: toolbox, headRoot: head.root, scratch: scratch) {
             try baseBox.root()
         }
+        prefetch(tasks, checks: checks, session: session.wait(), workspace: workspace)
+        phase("one test session at head")
         let onEvent = self.onEvent
         let loop = AgentLoop(onStep: { task, step in onEvent(.step(path: task.path, step)) })
         for (index, task) in tasks.enumerated() {
@@ -184,6 +206,7 @@ public struct Reviewer {
                 throw ReviewFailure("reviewing \(task.path) failed: \(error)", status: .infrastructure)
             }
         }
+        phase("investigate tasks")
         var seen = Set<String>()
         result.findings = result.results.flatMap(\.findings).sorted(by: Finding.reportOrder).filter {
             seen.insert($0.fingerprint + "\($0.line)").inserted
@@ -193,9 +216,65 @@ public struct Reviewer {
         return result
     }
 
+    /// Hands each task its share of the shared runs: the batch check's compile and import
+    /// results, and the test session's outcomes for its test files. A task whose share is
+    /// missing (a shared run crashed or timed out) runs its own.
+    private func prefetch(
+        _ tasks: [ReviewTask], checks: [String: PythonToolbox.FileCheck], session: TestRun?, workspace: Workspace
+    ) {
+        for task in tasks {
+            guard let check = checks[task.path] else { continue }
+            workspace.prefetch(
+                .process(check.compile, command: "python3 -m py_compile \(ShellQuoting.quote(task.path))"),
+                for: .compile(file: task.path, side: .head), task: task.path)
+            if let module = task.module, !task.isTestFile, let imported = check.importResult {
+                workspace.prefetch(
+                    .process(imported, command: "python3 -c 'import \(module)'"),
+                    for: .importModule(module, side: .head, overrides: []), task: task.path)
+            }
+        }
+        guard let session, !session.runnerBroke else { return }
+        for task in tasks where !task.tests.isEmpty {
+            let files = Set(task.tests)
+            let share = TestRun(
+                execution: session.execution,
+                command: (["python3", "-m", "pytest"] + task.tests).map(ShellQuoting.quote).joined(separator: " "),
+                outcomes: session.outcomes.filter { files.contains($0.file) },
+                collectionErrors: session.collectionErrors.filter { files.contains($0.key) }, runner: session.runner)
+            workspace.prefetch(.tests(share), for: .runTests(task.tests, side: .head, overrides: []), task: task.path)
+        }
+    }
+
     private func emit(_ event: ReviewEvent, into result: inout ReviewResult) {
         if case .note(let text) = event { result.notes.append(text) }
         onEvent(event)
+    }
+}
+
+/// One pytest session over the related tests of every task at head, run on another thread.
+final class SpeculativeSession: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: TestRun?
+
+    init(toolbox: PythonToolbox, tasks: [ReviewTask], head: String) {
+        var tests: [String] = []
+        for task in tasks { for test in task.tests where !tests.contains(test) { tests.append(test) } }
+        let paths = Array(Set(tasks.flatMap(\.importPaths))).sorted()
+        guard !tests.isEmpty else {
+            done.signal()
+            return
+        }
+        Thread.detachNewThread { [self, tests] in
+            self.result = try? toolbox.runTests(tests, root: head, extraPaths: paths)
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the session; `nil` when it could not run.
+    func wait() -> TestRun? {
+        done.wait()
+        done.signal()
+        return result
     }
 }
 

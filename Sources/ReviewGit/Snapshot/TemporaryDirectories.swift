@@ -32,16 +32,30 @@ public enum TemporaryDirectories {
         return true
     }()
 
-    /// Creates a fresh directory (mode 0700) under `$TMPDIR` (or `/tmp`) and registers it
-    /// for removal.
+    /// Where temporary trees go: `$REVIEW_TMPDIR`, else `/dev/shm` when it is a writable
+    /// memory file system with at least 2 GiB free (writing and removing thousands of small
+    /// files there is several times faster than on a disk), else `$TMPDIR`, else `/tmp`.
+    public static let baseDirectory: String = {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["REVIEW_TMPDIR"], !explicit.isEmpty { return explicit }
+        var info = statvfs()
+        if access("/dev/shm", W_OK | X_OK) == 0, statvfs("/dev/shm", &info) == 0,
+            UInt64(info.f_bavail) * UInt64(info.f_frsize) >= 2 << 30
+        {
+            return "/dev/shm"
+        }
+        if let tmp = environment["TMPDIR"], !tmp.isEmpty { return tmp }
+        return "/tmp"
+    }()
+
+    /// Creates a fresh directory (mode 0700) under ``baseDirectory`` and registers it for removal.
     ///
     /// - Parameter prefix: the start of the directory's name, e.g. `review-`.
     /// - Returns: the absolute path, without a trailing `/`.
     /// - Throws: ``GitError/io(path:message:)`` when the directory cannot be created.
     public static func make(prefix: String = "review-") throws(GitError) -> String {
         _ = handlersInstalled
-        var base = ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
-        if base.isEmpty { base = "/tmp" }
+        var base = baseDirectory
         while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
         var template = Array((base + "/" + prefix + "XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {

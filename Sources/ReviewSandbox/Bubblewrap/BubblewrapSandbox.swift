@@ -15,7 +15,8 @@ public final class BubblewrapSandbox: Sandbox, @unchecked Sendable {
     /// The system directories always shown read-only (their real paths).
     public static let systemRoots = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"]
 
-    /// Prepares a sandbox and checks that bubblewrap really works here.
+    /// Prepares a sandbox. Whether bubblewrap really works here shows on the first run, which
+    /// then throws ``SandboxError/namespacesUnavailable(_:)`` with bwrap's own message.
     ///
     /// - Parameter interpreter: the Python the commands will use; its prefixes are shown
     ///   read-only when they lie outside the system directories.
@@ -38,7 +39,6 @@ public final class BubblewrapSandbox: Sandbox, @unchecked Sendable {
         tools = BubblewrapInvocation.Tools(bwrap: bwrap, prlimit: prlimit, setpriv: setpriv)
         system = BubblewrapSandbox.systemLayout()
         interpreterPrefixes = interpreter?.prefixesOutside(systemRoots: BubblewrapSandbox.systemRoots) ?? []
-        try probe()
     }
 
     private static let toolPath = "/usr/bin:/bin:/usr/sbin:/sbin:/usr/local/bin"
@@ -93,10 +93,11 @@ public final class BubblewrapSandbox: Sandbox, @unchecked Sendable {
             invocation.arguments, environment: ["PATH": BubblewrapSandbox.toolPath, "LANG": "C.UTF-8"],
             wallSeconds: command.limits.wallSeconds, outputBytes: command.limits.outputBytes,
             statusDescriptor: BubblewrapInvocation.statusDescriptor, status: &status)
-        // No child pid reported: bwrap failed while setting up, before any reviewed code ran.
+        // No child pid reported: bwrap failed while setting up, before any reviewed code ran
+        // (typically: user namespaces are not allowed here).
         if !status.contains("child-pid") && !result.timedOut {
-            let line = result.stderr.split(separator: "\n").first.map(String.init) ?? result.statusDescription
-            throw .spawnFailed(line.isEmpty ? result.statusDescription : line)
+            let line = result.stderr.split(separator: "\n").first.map(String.init) ?? ""
+            throw .namespacesUnavailable(line.isEmpty ? result.statusDescription : line)
         }
         // bwrap reports a child killed by signal N as exit status 128 + N.
         if let code = result.exitCode, code > 128, code <= 128 + 64, result.signal == nil {
@@ -109,19 +110,6 @@ public final class BubblewrapSandbox: Sandbox, @unchecked Sendable {
     public func makeOutputDirectory() throws(SandboxError) -> String {
         try SandboxDirectories.makeOutputDirectory()
     }
-
-    /// Runs `true` in a minimal sandbox and explains a failure.
-    private func probe() throws(SandboxError) {
-        let command = SandboxCommand(arguments: ["/usr/bin/true"], limits: Limits(wallSeconds: 30))
-        var status = ""
-        let result = try ProcessLauncher.run(
-            invocation(for: command).arguments, environment: ["PATH": BubblewrapSandbox.toolPath],
-            wallSeconds: 30, outputBytes: 65536, statusDescriptor: BubblewrapInvocation.statusDescriptor,
-            status: &status)
-        guard result.exitCode != 0 || !status.contains("child-pid") else { return }
-        let message = result.stderr.split(separator: "\n").first.map(String.init) ?? result.statusDescription
-        throw .namespacesUnavailable(message.isEmpty ? result.statusDescription : message)
-    }
 }
 
 /// Host directories that sandboxed code may write to.
@@ -129,7 +117,8 @@ enum SandboxDirectories {
     /// A fresh directory `<parent>/out`: the parent (0711) cannot be listed by other users,
     /// the child is what gets mounted (and handed to the sandbox's uid).
     static func makeOutputDirectory() throws(SandboxError) -> String {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let environment = ProcessInfo.processInfo.environment
+        let base = [environment["REVIEW_TMPDIR"], environment["TMPDIR"]].compactMap { $0 }.first { !$0.isEmpty } ?? "/tmp"
         var template = Array((base + "/review-run-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw .io("mkdtemp in \(base): \(String(cString: strerror(errno)))")

@@ -29,6 +29,45 @@ for path in sys.argv[1:]:
 print(json.dumps(out))
 """#
 
+    /// Checks many files in one interpreter: for each `path<TAB>module` argument, parse it
+    /// (symbols or syntax error), byte-compile it and import the module. Prints one JSON
+    /// line per file as soon as it is done, so a crash keeps the results before it.
+    static let check = #"""
+import ast, importlib, importlib.util, io, json, sys, traceback, contextlib
+sys.__stdout__.write("@@review-pytest@@%s\n" % (importlib.util.find_spec("pytest") is not None))
+sys.__stdout__.flush()
+def symbols_of(tree):
+    found = []
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = prefix + child.name
+                start = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                found.append({"name": name, "kind": "class" if isinstance(child, ast.ClassDef) else "function",
+                              "line": start, "endLine": getattr(child, "end_lineno", child.lineno)})
+                visit(child, name + ".")
+    visit(tree, "")
+    return found
+for argument in sys.argv[1:]:
+    path, _, module = argument.partition("\t")
+    entry = {"path": path, "symbols": [], "compile": None, "import": None}
+    try:
+        source = open(path, "rb").read()
+        entry["symbols"] = symbols_of(ast.parse(source, filename=path))
+        compile(source, path, "exec")
+    except BaseException:
+        entry["compile"] = traceback.format_exc()
+    if module and entry["compile"] is None:
+        captured = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
+                importlib.import_module(module)
+        except BaseException:
+            entry["import"] = captured.getvalue() + traceback.format_exc()
+    sys.__stdout__.write("@@review-check@@" + json.dumps(entry) + "\n")
+    sys.__stdout__.flush()
+"""#
+
     /// Runs test files with unittest when pytest is not installed; prints a JSON list of
     /// outcomes after a marker line.
     static let unittestRunner = #"""
@@ -72,6 +111,6 @@ print(json.dumps({"outcomes": results, "collectionErrors": errors}))
 sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results) else 0)
 """#
 
-    /// Exits 0 when pytest can be imported.
-    static let hasPytest = "import pytest"
+    /// Prints whether pytest can be found (without importing it, which is slow).
+    static let hasPytest = "import importlib.util; print(importlib.util.find_spec('pytest') is not None)"
 }

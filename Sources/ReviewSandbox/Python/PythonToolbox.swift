@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Functions and classes of a Python file, with their line spans (1-based, inclusive).
 public struct PythonSymbol: Hashable, Sendable {
@@ -26,6 +27,19 @@ public struct FileAnalysis: Hashable, Sendable {
     var errorMessage: String?
     var errorLine: Int
 
+    /// An analysis with symbols only.
+    public init(symbols: [PythonSymbol]) {
+        self.symbols = symbols
+        self.errorMessage = nil
+        self.errorLine = 1
+    }
+
+    init(symbols: [PythonSymbol], errorMessage: String?, errorLine: Int) {
+        self.symbols = symbols
+        self.errorMessage = errorMessage
+        self.errorLine = errorLine
+    }
+
     public static func == (lhs: FileAnalysis, rhs: FileAnalysis) -> Bool {
         lhs.symbols == rhs.symbols && lhs.errorMessage == rhs.errorMessage && lhs.errorLine == rhs.errorLine
     }
@@ -41,7 +55,7 @@ public struct FileAnalysis: Hashable, Sendable {
 /// The revision's files are mounted read-only at ``sourceRoot`` (the same path for every
 /// revision, so tracebacks compare), first on `sys.path`, so the tests import the
 /// revision under review and never an editable install of the worktree.
-public struct PythonToolbox: Sendable {
+public final class PythonToolbox: Sendable {
     /// Where the revision appears inside the sandbox.
     public static let sourceRoot = "/review/src"
     /// Where the sandbox may write results for the host.
@@ -50,29 +64,34 @@ public struct PythonToolbox: Sendable {
     public let sandbox: any Sandbox
     public let interpreter: Interpreter
     public let limits: Limits
-    /// Whether pytest can be imported by the interpreter (checked once).
-    public let hasPytest: Bool
+    private let pytestKnown = Mutex<Bool?>(nil)
 
-    /// Prepares a toolbox; checks in the sandbox that the interpreter runs and whether it has pytest.
-    ///
-    /// - Throws: ``SandboxError/noUsableInterpreter(_:)`` when Python does not start.
-    public init(sandbox: any Sandbox, interpreter: Interpreter, limits: Limits) throws(SandboxError) {
+    /// Prepares a toolbox (nothing runs yet).
+    public init(sandbox: any Sandbox, interpreter: Interpreter, limits: Limits) {
         self.sandbox = sandbox
         self.interpreter = interpreter
         self.limits = limits
+    }
+
+    /// Whether pytest can be found by the interpreter: learnt from ``check(_:root:extraPaths:)``,
+    /// or asked once in the sandbox.
+    ///
+    /// - Throws: ``SandboxError/noUsableInterpreter(_:)`` when Python does not start.
+    public func hasPytest() throws(SandboxError) -> Bool {
+        if let known = pytestKnown.withLock({ $0 }) { return known }
         let probe = try sandbox.run(
             SandboxCommand(
-                arguments: [interpreter.path, "-c", "import sys; print(sys.version)"],
-                limits: Limits(wallSeconds: 60)))
-        guard probe.exitCode == 0 else {
-            throw .noUsableInterpreter(
-                "the Python interpreter \(interpreter.path) does not start in the sandbox (\(probe.statusDescription)): "
-                    + (probe.stderr.split(separator: "\n").last.map(String.init) ?? ""))
-        }
-        let pytest = try sandbox.run(
-            SandboxCommand(
                 arguments: [interpreter.path, "-c", PythonScripts.hasPytest], limits: Limits(wallSeconds: 60)))
-        hasPytest = pytest.exitCode == 0
+        guard probe.exitCode == 0 else { throw unusable(probe) }
+        let found = probe.stdout.hasPrefix("True")
+        pytestKnown.withLock { $0 = found }
+        return found
+    }
+
+    private func unusable(_ result: ExecutionResult) -> SandboxError {
+        .noUsableInterpreter(
+            "the Python interpreter \(interpreter.path) does not start in the sandbox (\(result.statusDescription)): "
+                + (result.stderr.split(separator: "\n").last.map(String.init) ?? ""))
     }
 
     /// A file of the snapshot replaced by another host file (for bisecting hunks).
@@ -150,18 +169,72 @@ public struct PythonToolbox: Sendable {
         return analyses
     }
 
+    /// The result of checking one file in ``check(_:root:extraPaths:)``.
+    public struct FileCheck: Sendable {
+        /// Functions and classes (empty when the file does not parse).
+        public var symbols: [PythonSymbol]
+        /// The byte-compile result.
+        public var compile: ExecutionResult
+        /// The import result, when a module was given and it compiled.
+        public var importResult: ExecutionResult?
+    }
+
+    /// Parses, byte-compiles and imports many files in one sandboxed interpreter.
+    ///
+    /// - Parameter items: `(relative path, module or nil)`.
+    /// - Returns: results by path; files after a crash of the interpreter are missing (the
+    ///   caller checks them one by one).
+    public func check(_ items: [(path: String, module: String?)], root: String, extraPaths: [String]) throws(SandboxError)
+        -> [String: FileCheck]
+    {
+        guard !items.isEmpty else { return [:] }
+        let arguments = [interpreter.path, "-c", PythonScripts.check] + items.map { $0.path + "\t" + ($0.module ?? "") }
+        let result = try sandbox.run(command(arguments, root: root, extraPaths: extraPaths))
+        var checks: [String: FileCheck] = [:]
+        let marker = "@@review-check@@"
+        let lines = result.stdout.split(separator: "\n")
+        guard let first = lines.first, first.hasPrefix("@@review-pytest@@") else {
+            // The interpreter did not even start the script.
+            throw unusable(result)
+        }
+        pytestKnown.withLock { $0 = first.hasSuffix("True") }
+        for line in lines where line.hasPrefix(marker) {
+            guard let entry = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(marker.count).utf8)) as? [String: Any],
+                let path = entry["path"] as? String
+            else { continue }
+            let symbols = (entry["symbols"] as? [[String: Any]] ?? []).compactMap { symbol -> PythonSymbol? in
+                guard let name = symbol["name"] as? String, let line = symbol["line"] as? Int else { return nil }
+                return PythonSymbol(
+                    name: name, kind: symbol["kind"] as? String ?? "function", line: line,
+                    endLine: symbol["endLine"] as? Int ?? line)
+            }
+            func outcome(_ error: Any?) -> ExecutionResult {
+                let text = error as? String
+                return ExecutionResult(
+                    exitCode: text == nil ? 0 : 1, signal: nil, timedOut: false, stdout: "", stderr: text ?? "",
+                    outputTruncated: false, duration: 0)
+            }
+            let module = items.first { $0.path == path }?.module
+            let compiled = outcome(entry["compile"])
+            checks[path] = FileCheck(
+                symbols: symbols, compile: compiled,
+                importResult: module != nil && compiled.exitCode == 0 ? outcome(entry["import"]) : nil)
+        }
+        return checks
+    }
+
     /// Runs tests (pytest node ids or files) of the revision at `root` and reads per-test results.
     public func runTests(
         _ nodeIDs: [String], root: String, overrides: [Override] = [], extraPaths: [String] = []
     ) throws(SandboxError) -> TestRun {
         let output = try sandbox.makeOutputDirectory()
         defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
-        if hasPytest {
+        if try hasPytest() {
             let junit = Self.outputRoot + "/junit.xml"
             let arguments =
                 [
                     interpreter.path, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-o", "junit_family=xunit1",
-                    "--junitxml=\(junit)", "--rootdir=\(Self.sourceRoot)",
+                    "--junitxml=\(junit)", "--rootdir=\(Self.sourceRoot)", "--continue-on-collection-errors",
                 ] + nodeIDs
             let command = command(arguments, root: root, overrides: overrides, output: output, extraPaths: extraPaths)
             let execution = try sandbox.run(command)
