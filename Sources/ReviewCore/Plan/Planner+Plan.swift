@@ -14,9 +14,19 @@ public enum ChangePlanner {
             let changeSet = range.isTriviallyEmpty ? ChangeSet(range: range, files: []) : try repository.changes(in: range)
             let planner = Planner(configuration: configuration)
             guard !changeSet.isEmpty else { return (changeSet, [], []) }
-            let head = try repository.materialize(range.head)
-            let (files, skipped) = planner.candidates(changeSet, headRoot: head.root)
-            let (tasks, budget) = planner.tasks(for: files, changeSet: changeSet, headRoot: head.root)
+            // Planning reads the head tree straight from git; only the worktree is materialized.
+            let head: ProjectFiles
+            var snapshot: Snapshot?
+            if case .commit(let id) = range.head {
+                head = try TreeFiles(repository: repository, commit: id)
+            } else {
+                let made = try repository.materialize(range.head)
+                snapshot = made
+                head = DirectoryFiles(root: made.root)
+            }
+            let (files, skipped) = planner.candidates(changeSet, head: head)
+            let (tasks, budget) = planner.tasks(for: files, changeSet: changeSet, head: head)
+            withExtendedLifetime(snapshot) {}
             return (changeSet, tasks, skipped + budget)
         } catch {
             throw ReviewFailure(error)

@@ -25,9 +25,9 @@ public struct Planner {
         self.configuration = configuration
     }
 
-    /// The Python files of a change set worth reviewing, before looking at any file content
-    /// except shebangs (which need `headRoot`; without it only `.py` files count).
-    public func candidates(_ changeSet: ChangeSet, headRoot: String?) -> (files: [FileChange], skipped: [SkippedFile]) {
+    /// The Python files of a change set worth reviewing, looking at no file content except
+    /// shebangs (which need `head`; without it only `.py` files count).
+    public func candidates(_ changeSet: ChangeSet, head: ProjectFiles?) -> (files: [FileChange], skipped: [SkippedFile]) {
         var files: [FileChange] = []
         var skipped: [SkippedFile] = []
         for file in changeSet.files {
@@ -36,7 +36,7 @@ public struct Planner {
                 if name.hasSuffix(".py\"") { skipped.append(SkippedFile(path: name, reason: "path is not UTF-8")) }
                 continue
             }
-            let isPython = path.hasSuffix(".py") || (headRoot.map { Planner.hasPythonShebang(path, root: $0) } ?? false)
+            let isPython = path.hasSuffix(".py") || (head.map { Planner.hasPythonShebang(path, in: $0) } ?? false)
             if path.hasSuffix(".pyi") {
                 skipped.append(SkippedFile(path: path, reason: "type stub, nothing to run"))
                 continue
@@ -63,11 +63,9 @@ public struct Planner {
         return (files, skipped)
     }
 
-    /// Whether a file without `.py` starts with a Python shebang.
-    static func hasPythonShebang(_ path: String, root: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: root + "/" + path) else { return false }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 128)) ?? Data()
+    /// Whether a file starts with a Python shebang.
+    static func hasPythonShebang(_ path: String, in files: ProjectFiles) -> Bool {
+        let head = files.prefix(path, count: 128)
         guard head.starts(with: Array("#!".utf8)) else { return false }
         let line = String(decoding: head.prefix { $0 != 0x0A }, as: UTF8.self)
         return line.contains("python")
@@ -76,10 +74,10 @@ public struct Planner {
     /// Builds the tasks.
     ///
     /// - Parameters:
-    ///   - files: the candidates from ``candidates(_:headRoot:)``.
+    ///   - files: the candidates from ``candidates(_:head:)``.
     ///   - changeSet: the whole change set (to know which tests changed).
-    ///   - headRoot: the head snapshot.
-    public func tasks(for files: [FileChange], changeSet: ChangeSet, headRoot: String) -> (
+    ///   - head: the head revision's files.
+    public func tasks(for files: [FileChange], changeSet: ChangeSet, head: ProjectFiles) -> (
         tasks: [ReviewTask], skipped: [SkippedFile]
     ) {
         var skipped: [SkippedFile] = []
@@ -90,7 +88,7 @@ public struct Planner {
             }
             selected = Array(selected.prefix(configuration.maxFiles))
         }
-        let testFiles = TestIndex(root: headRoot, configuration: configuration)
+        let testFiles = TestIndex(files: head, configuration: configuration)
         let changedTests = Set(
             changeSet.files.compactMap { $0.status == .deleted ? nil : $0.path.string }.filter {
                 configuration.isTestFile($0)
@@ -100,10 +98,10 @@ public struct Planner {
             guard let path = file.path.string else { continue }
             let basePath = file.status == .added ? nil : file.oldPath?.string
             let isTest = configuration.isTestFile(path)
-            let layout = ModuleLayout(path: path, root: headRoot)
+            let layout = ModuleLayout(path: path, files: head)
             var module = layout.module
-            if isTest || Planner.isScript(path, root: headRoot) { module = nil }
-            let baseModule = basePath.flatMap { ModuleLayout(path: $0, root: headRoot).module }
+            if isTest || Planner.isScript(path, in: head) { module = nil }
+            let baseModule = basePath.flatMap { ModuleLayout(path: $0, files: head).module }
             var tests: [String] = []
             var reasons: [String: String] = [:]
             func add(_ test: String, _ reason: String) {
@@ -142,10 +140,10 @@ public struct Planner {
     }
 
     /// Scripts (a shebang, `setup.py`, `__main__.py`) are compiled but never imported.
-    static func isScript(_ path: String, root: String) -> Bool {
+    static func isScript(_ path: String, in files: ProjectFiles) -> Bool {
         let name = (path as NSString).lastPathComponent
         if name == "setup.py" || name == "__main__.py" || !name.hasSuffix(".py") { return true }
-        return hasPythonShebang(path, root: root)
+        return hasPythonShebang(path, in: files)
     }
 
     /// Fills in the functions and classes each task's hunks touch.
@@ -167,7 +165,7 @@ struct ModuleLayout {
     /// Directories (relative) to put on `sys.path` besides the root.
     var importPaths: [String]
 
-    init(path: String, root: String) {
+    init(path: String, files: ProjectFiles) {
         var components = path.split(separator: "/").map(String.init)
         let fileName = components.removeLast()
         let stem = fileName.hasSuffix(".py") ? String(fileName.dropLast(3)) : fileName
@@ -176,7 +174,7 @@ struct ModuleLayout {
         var packageDepth = 0
         while packageDepth < components.count {
             let directory = components[0..<(components.count - packageDepth)].joined(separator: "/")
-            guard FileManager.default.fileExists(atPath: root + "/" + directory + "/__init__.py") else { break }
+            guard files.exists(directory + "/__init__.py") else { break }
             packageDepth += 1
         }
         var moduleParts: [String]
@@ -205,24 +203,15 @@ struct TestIndex {
     private(set) var files: [String] = []
     private var sources: [String: String] = [:]
 
-    init(root: String, configuration: Configuration) {
-        let skip: Set<String> = [".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox", ".nox"]
-        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return }
-        while let entry = enumerator.nextObject() as? String {
-            let name = (entry as NSString).lastPathComponent
-            if skip.contains(name) || (name.hasPrefix(".") && name != ".") {
-                if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
-                    enumerator.skipDescendants()
-                }
-                continue
-            }
-            guard entry.hasSuffix(".py"), configuration.isTestFile(entry),
-                configuration.exclusionReason(for: entry) == nil
-            else { continue }
-            files.append(entry)
-            sources[entry] = (try? String(contentsOfFile: root + "/" + entry, encoding: .utf8)) ?? ""
+    init(files project: ProjectFiles, configuration: Configuration) {
+        let skip: Set<String> = [".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox", ".nox"]
+        for path in project.paths where path.hasSuffix(".py") && configuration.isTestFile(path) {
+            let parts = path.split(separator: "/")
+            if parts.dropLast().contains(where: { skip.contains(String($0)) || $0.hasPrefix(".") }) { continue }
+            guard configuration.exclusionReason(for: path) == nil else { continue }
+            files.append(path)
+            sources[path] = project.text(path) ?? ""
         }
-        files.sort()
     }
 
     /// Test files named `test_<name>.py` or `<name>_test.py`.

@@ -97,7 +97,7 @@ public struct Reviewer {
             guard let path = file.path.string, file.status != .deleted else { return false }
             return !(path as NSString).lastPathComponent.contains(".")
         }
-        let quick = planner.candidates(changeSet, headRoot: nil)
+        let quick = planner.candidates(changeSet, head: nil)
         if quick.files.isEmpty && !mayHaveScripts {
             result.skipped = quick.skipped
             result.seconds = Date().timeIntervalSince(started)
@@ -111,8 +111,9 @@ public struct Reviewer {
             throw ReviewFailure(error)
         }
         phase("materialize head")
-        let (files, skipped) = planner.candidates(changeSet, headRoot: head.root)
-        var (tasks, budgetSkipped) = planner.tasks(for: files, changeSet: changeSet, headRoot: head.root)
+        let headFiles = DirectoryFiles(root: head.root)
+        let (files, skipped) = planner.candidates(changeSet, head: headFiles)
+        var (tasks, budgetSkipped) = planner.tasks(for: files, changeSet: changeSet, head: headFiles)
         phase("plan tasks")
         result.skipped = skipped + budgetSkipped
         guard !tasks.isEmpty else {
