@@ -147,11 +147,11 @@ public struct Planner {
     }
 
     /// Fills in the functions and classes each task's hunks touch.
-    public static func attachSymbols(_ tasks: inout [ReviewTask], analyses: [String: FileAnalysis]) {
+    public static func attachSymbols(_ tasks: inout [ReviewTask], symbols: [String: [PythonSymbol]]) {
         for index in tasks.indices {
-            guard let analysis = analyses[tasks[index].path] else { continue }
+            guard let fileSymbols = symbols[tasks[index].path] else { continue }
             let ranges = tasks[index].hunks.map(\.headLines)
-            tasks[index].changedSymbols = analysis.symbols.filter { symbol in
+            tasks[index].changedSymbols = fileSymbols.filter { symbol in
                 ranges.contains { $0.overlaps(symbol.line...max(symbol.line, symbol.endLine)) }
             }
         }

@@ -163,8 +163,7 @@ public struct Reviewer {
             throw ReviewFailure(error.description, status: .infrastructure)
         }
         phase("compile and import all changed files")
-        Planner.attachSymbols(
-            &tasks, analyses: checks.mapValues { FileAnalysis(symbols: $0.symbols) })
+        Planner.attachSymbols(&tasks, symbols: checks.mapValues(\.symbols))
         result.tasks = tasks
         let hasPytest = (try? toolbox.hasPytest()) ?? true
         result.testRunner = hasPytest ? "pytest" : "unittest"

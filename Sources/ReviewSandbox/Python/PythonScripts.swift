@@ -1,34 +1,5 @@
 /// Small Python programs that run inside the sandbox (passed with `python3 -c`).
 enum PythonScripts {
-    /// Prints one JSON object per file argument: the functions and classes with their
-    /// line spans, or the syntax error.
-    static let analyze = #"""
-import ast, json, sys
-out = {}
-for path in sys.argv[1:]:
-    try:
-        with open(path, "rb") as handle:
-            tree = ast.parse(handle.read(), filename=path)
-    except SyntaxError as error:
-        out[path] = {"error": "%s: %s" % (type(error).__name__, error.msg), "line": error.lineno or 1}
-        continue
-    except (OSError, ValueError) as error:
-        out[path] = {"error": str(error), "line": 1}
-        continue
-    symbols = []
-    def visit(node, prefix):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                name = prefix + child.name
-                start = min([child.lineno] + [d.lineno for d in child.decorator_list])
-                symbols.append({"name": name, "kind": "class" if isinstance(child, ast.ClassDef) else "function",
-                                "line": start, "endLine": getattr(child, "end_lineno", child.lineno)})
-                visit(child, name + ".")
-    visit(tree, "")
-    out[path] = {"symbols": symbols}
-print(json.dumps(out))
-"""#
-
     /// Checks many files in one interpreter: for each `path<TAB>module` argument, parse it
     /// (symbols or syntax error), byte-compile it and import the module. Prints one JSON
     /// line per file as soon as it is done, so a crash keeps the results before it.

@@ -17,39 +17,6 @@ public struct PythonSymbol: Hashable, Sendable {
     }
 }
 
-/// What Python's `ast` says about one file: its symbols, or the syntax error.
-public struct FileAnalysis: Hashable, Sendable {
-    public var symbols: [PythonSymbol]
-    /// The syntax error message and line, when the file does not parse.
-    public var syntaxError: (message: String, line: Int)? {
-        errorMessage.map { ($0, errorLine) }
-    }
-    var errorMessage: String?
-    var errorLine: Int
-
-    /// An analysis with symbols only.
-    public init(symbols: [PythonSymbol]) {
-        self.symbols = symbols
-        self.errorMessage = nil
-        self.errorLine = 1
-    }
-
-    init(symbols: [PythonSymbol], errorMessage: String?, errorLine: Int) {
-        self.symbols = symbols
-        self.errorMessage = errorMessage
-        self.errorLine = errorLine
-    }
-
-    public static func == (lhs: FileAnalysis, rhs: FileAnalysis) -> Bool {
-        lhs.symbols == rhs.symbols && lhs.errorMessage == rhs.errorMessage && lhs.errorLine == rhs.errorLine
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(symbols)
-        hasher.combine(errorMessage)
-    }
-}
-
 /// Runs Python inside a sandbox against one revision of a project.
 ///
 /// The revision's files are mounted read-only at ``sourceRoot`` (the same path for every
@@ -145,28 +112,6 @@ public final class PythonToolbox: Sendable {
         -> ExecutionResult
     {
         try sandbox.run(command([interpreter.path, "-c", source], root: root, extraPaths: extraPaths))
-    }
-
-    /// Parses files (relative paths) with Python's `ast` inside the sandbox.
-    public func analyze(_ files: [String], root: String) throws(SandboxError) -> [String: FileAnalysis] {
-        guard !files.isEmpty else { return [:] }
-        let result = try sandbox.run(command([interpreter.path, "-c", PythonScripts.analyze] + files, root: root))
-        guard result.exitCode == 0,
-            let object = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-        else { return [:] }
-        var analyses: [String: FileAnalysis] = [:]
-        for (path, value) in object {
-            guard let entry = value as? [String: Any] else { continue }
-            let symbols = (entry["symbols"] as? [[String: Any]] ?? []).compactMap { symbol -> PythonSymbol? in
-                guard let name = symbol["name"] as? String, let line = symbol["line"] as? Int else { return nil }
-                return PythonSymbol(
-                    name: name, kind: symbol["kind"] as? String ?? "function", line: line,
-                    endLine: symbol["endLine"] as? Int ?? line)
-            }
-            analyses[path] = FileAnalysis(
-                symbols: symbols, errorMessage: entry["error"] as? String, errorLine: entry["line"] as? Int ?? 1)
-        }
-        return analyses
     }
 
     /// The result of checking one file in ``check(_:root:extraPaths:)``.
