@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // C libraries, found through pkg-config. Only ReviewGit and ReviewModel import them.
@@ -38,13 +39,17 @@ let package = Package(
         .target(name: "ReviewFindings"),
         .target(name: "ReviewSandbox"),
         .target(
+            name: "ReviewReport",
+            dependencies: ["ReviewFindings", .product(name: "Mustache", package: "swift-mustache")]
+        ),
+        .target(
             name: "ReviewAgent",
             dependencies: ["ReviewSandbox", "ReviewFindings"]
         ),
         .target(
             name: "ReviewCore",
             dependencies: [
-                "ReviewGit", "ReviewSandbox", "ReviewFindings", "ReviewAgent",
+                "ReviewGit", "ReviewSandbox", "ReviewFindings", "ReviewAgent", "ReviewReport",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -66,6 +71,11 @@ let package = Package(
         .testTarget(
             name: "ReviewSandboxTests",
             dependencies: ["ReviewSandbox", "ReviewTestSupport"]
+        ),
+        .testTarget(
+            name: "ReviewReportTests",
+            dependencies: ["ReviewReport", "ReviewFindings", "ReviewTestSupport"],
+            exclude: ["Snapshots"]
         ),
         .testTarget(
             name: "ReviewCoreTests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ReviewCore
 import ReviewGit
+import ReviewReport
 
 /// The root command: `review [<rev-range>]` reviews by default; subcommands add entry points.
 struct ReviewCommand: ParsableCommand {
@@ -18,10 +19,7 @@ struct ReviewCommand: ParsableCommand {
     )
 }
 
-/// Output formats of the review and the plan.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
+extension OutputFormat: ExpressibleByArgument {}
 
 extension FailLevel: ExpressibleByArgument {}
 extension SandboxMode: ExpressibleByArgument {}
@@ -85,8 +83,17 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Review uncommitted changes (index, worktree and untracked files) against HEAD.")
     var worktree = false
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(
+        help: ArgumentHelp(
+            "Output format: text, json, markdown, patch, sarif, rdjsonl or github (repeatable).",
+            discussion: "Pair each --format with an --output FILE, in order; a format without one goes to stdout."))
+    var format: [OutputFormat] = []
+
+    @Option(help: "Write the matching --format to FILE (atomically: a temporary file, then a rename).")
+    var output: [String] = []
+
+    @Option(help: "A directory of Mustache templates that override the shipped Markdown templates file by file.")
+    var template: String?
 
     @Flag(help: "Print each task's Plan/Execute/Reflect/Finish transcript on stderr.")
     var trace = false
@@ -99,6 +106,15 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if worktree && range != nil {
             throw ValidationError("--worktree takes no range; it reviews the uncommitted changes against HEAD")
+        }
+        if output.count > max(1, format.count) {
+            throw ValidationError("each --output needs its own --format before it")
+        }
+        if format.count - output.count > 1 {
+            throw ValidationError("only one --format can go to stdout; give the others an --output FILE")
+        }
+        if plan, let bad = format.first(where: { $0 != .text && $0 != .json }) {
+            throw ValidationError("--plan writes text or json, not \(bad.rawValue)")
         }
     }
 
@@ -116,13 +132,10 @@ struct RunCommand: ParsableCommand {
         if plan {
             let planned = try ChangePlanner.plan(in: start, for: request, configuration: configuration)
             let report = PlanReport(changeSet: planned.changeSet, tasks: planned.tasks, skipped: planned.skipped)
-            switch format {
-            case .text:
-                Output.write(report.text())
-            case .json:
-                if planned.changeSet.isEmpty { Output.error("nothing to review") }
-                Output.write(report.json())
-            }
+            let planFormat = format.first ?? .text
+            let text = planFormat == .json ? report.json() : report.text()
+            if planFormat == .json && planned.changeSet.isEmpty { Output.error("nothing to review") }
+            if let file = output.first { try Output.writeAtomically(text, to: file) } else { Output.write(text) }
             return
         }
         let progress = Progress(enabled: Terminal.isInteractive(FileHandle.standardError), trace: trace)
@@ -131,12 +144,7 @@ struct RunCommand: ParsableCommand {
             ReviewOptions(directory: start, request: request, configuration: configuration))
         progress.finish()
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)
-        switch format {
-        case .text:
-            Output.write(rendering.text(color: Terminal.wantsColor(FileHandle.standardOutput)))
-        case .json:
-            Output.write(rendering.json())
-        }
+        try OutputPlan(formats: format, outputs: output, template: template).write(rendering)
         if rendering.exitStatus != .clean { throw ExitCode(rendering.exitStatus.rawValue) }
     }
 }
@@ -162,7 +170,7 @@ struct DemoCommand: ParsableCommand {
         let result = try Reviewer().review(
             ReviewOptions(directory: path, request: .revisions("main..feature"), configuration: configuration))
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)
-        Output.write(rendering.text(color: Terminal.wantsColor(FileHandle.standardOutput)))
+        Output.write(try rendering.render(.text, color: Terminal.wantsColor(FileHandle.standardOutput)))
         Output.write("\nLook around: cd \(path) && git log --oneline main..feature\n")
     }
 }

@@ -211,4 +211,41 @@ struct ExecutionReviewTests {
         #expect(broken.status == 2)
         #expect(broken.output.err.contains("invalid TOML"), "\(broken)")
     }
+
+    @Test func severalFormatsInOneRunAndAPatchThatApplies() throws {
+        let project = try PythonProject()
+        let text = try project.repository.read("calc/ops.py")
+            .replacingOccurrences(of: "return a + b", with: "return a + b + 1")
+            .replacingOccurrences(of: "return a * b", with: "return a * b * 2")
+        try project.change(["calc/ops.py": text])
+        let out = project.repository.container
+        let output = try ReviewBinary.run(
+            [
+                "main..feature", "--format", "sarif", "--output", out + "/r.sarif", "--format", "markdown", "--output",
+                out + "/r.md", "--format", "patch",
+            ], in: project.repository.path)
+        #expect(output.status == 1, "\(output.err)")
+        let check = try ProcessRunner.run(
+            "git", ["apply", "--check", "-"], in: project.repository.path,
+            environment: TemporaryRepository.gitEnvironment, input: output.stdout)
+        #expect(check.status == 0, "\(check.err)\n\(output.out)")
+        #expect(output.out.components(separatedBy: "\n@@ ").count == 3, "two hunks in one file section: \(output.out)")
+        let sarif = try String(contentsOfFile: out + "/r.sarif", encoding: .utf8)
+        #expect(sarif.contains("\"ruleId\": \"test-regression\""))
+        let markdown = try String(contentsOfFile: out + "/r.md", encoding: .utf8)
+        #expect(markdown.contains("```suggestion"))
+        #expect(markdown.hasPrefix("## review: 2 errors"))
+    }
+
+    @Test func failOnLevels() throws {
+        var files = PythonProject.baseFiles
+        files["tests/test_ops.py"]! += "\n\ndef test_known_bug():\n    assert sub(1, 1) == 1\n"
+        let project = try PythonProject(files: files)
+        try project.replace("calc/ops.py", "def add(a, b):\n", with: "def add(a, b):\n    # adds\n")
+        #expect(try project.review(["--fail-on", "error"]).status == 0)
+        #expect(try project.review(["--fail-on", "warning"]).status == 0)
+        #expect(try project.review(["--fail-on", "info"]).status == 1)
+        #expect(try project.review(["--fail-on", "none"]).status == 0)
+        #expect(try project.review([], environment: ["REVIEW_FAIL_ON": "info"]).status == 1)
+    }
 }

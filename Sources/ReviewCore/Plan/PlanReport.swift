@@ -1,6 +1,7 @@
 import Foundation
 import ReviewAgent
 import ReviewGit
+import ReviewReport
 
 /// What `review --plan` shows: the resolved range and its change set, as text or JSON.
 ///

@@ -1,0 +1,99 @@
+import ReviewFindings
+
+/// Everything a formatter needs, as plain values: formatters are pure functions of it.
+public struct ReviewReport: Sendable {
+    /// A reviewed file.
+    public struct ReviewedFile: Hashable, Sendable {
+        public var path: String
+        public var tests: Int
+        public var changedSymbols: [String]
+
+        /// Creates an entry.
+        public init(path: String, tests: Int, changedSymbols: [String]) {
+            self.path = path
+            self.tests = tests
+            self.changedSymbols = changedSymbols
+        }
+    }
+
+    /// A changed file that was not reviewed, and why.
+    public struct SkippedFile: Hashable, Sendable {
+        public var path: String
+        public var reason: String
+
+        /// Creates an entry.
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
+    }
+
+    /// The range as the user wrote it.
+    public var range: String
+    /// Base and head commit ids (`nil` base: the empty tree; head may be `worktree`).
+    public var base: String?
+    public var head: String
+    /// The members of the plan JSON (`base`, `head`, `files`, and `tasks` when planned).
+    public var planMembers: [(String, JSONValue)]
+    public var reviewed: [ReviewedFile]
+    public var skipped: [SkippedFile]
+    /// In report order.
+    public var findings: [Finding]
+    public var seconds: Double
+    public var sandbox: String?
+    public var python: String?
+    public var testRunner: String?
+    /// The version of review that wrote the report.
+    public var version: String
+
+    /// Creates a report.
+    public init(
+        range: String, base: String?, head: String, planMembers: [(String, JSONValue)], reviewed: [ReviewedFile],
+        skipped: [SkippedFile], findings: [Finding], seconds: Double, sandbox: String?, python: String?,
+        testRunner: String?, version: String
+    ) {
+        self.range = range
+        self.base = base
+        self.head = head
+        self.planMembers = planMembers
+        self.reviewed = reviewed
+        self.skipped = skipped
+        self.findings = findings
+        self.seconds = seconds
+        self.sandbox = sandbox
+        self.python = python
+        self.testRunner = testRunner
+        self.version = version
+    }
+
+    /// Findings of one severity.
+    public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
+
+    /// The findings with a verified suggestion.
+    public var verifiedSuggestions: [Finding] { findings.filter { $0.suggestion?.verified == true } }
+}
+
+/// Turns a report into text in one format.
+public protocol ReviewFormatter {
+    /// The formatted report.
+    func format(_ report: ReviewReport) throws -> String
+}
+
+/// The output formats, by the names `--format` takes.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case text, json, markdown, patch, sarif, rdjsonl, github
+
+    /// The formatter; `color` applies to `text`, `templates` (a directory that overrides the
+    /// shipped templates file by file) to `markdown`.
+    public func formatter(color: Bool = false, templates: String? = nil) -> any ReviewFormatter {
+        switch self {
+        case .text: return TextFormatter(color: color)
+        case .json: return JSONFormatter()
+        case .markdown: return MarkdownFormatter(overrides: templates)
+        case .patch: return PatchFormatter()
+        case .sarif: return SARIFFormatter()
+        case .rdjsonl: return RDJSONLFormatter()
+        case .github: return GitHubAnnotationsFormatter()
+        }
+    }
+}
