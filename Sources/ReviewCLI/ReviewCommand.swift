@@ -14,7 +14,10 @@ struct ReviewCommand: ParsableCommand {
             (bad range, not a repository), 3 infrastructure failure (git, sandbox, model server).
             """,
         version: ReviewVersion.current,
-        subcommands: [RunCommand.self, ExportCommand.self, SandboxCommandLine.self, DemoCommand.self],
+        subcommands: [
+            RunCommand.self, HookCommand.self, InstallHookCommand.self, UninstallHookCommand.self, ExportCommand.self,
+            SandboxCommandLine.self, DemoCommand.self,
+        ],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import ReviewCore
+import ReviewReport
+
+/// `review hook pre-push <remote> <url>`: what the installed hook runs, with git's stdin.
+struct HookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hook",
+        abstract: "Run as a git hook (called by Hooks/pre-push; reads git's stdin).",
+        discussion: """
+            For each pushed ref: a deleted ref is skipped; an existing remote ref is reviewed \\
+            from its old commit; a new branch from its merge base with the remote's default \\
+            branch (refs/remotes/<remote>/HEAD, else main or master), else from the first \\
+            commit on no remote-tracking ref. Several refs with the same range are reviewed \\
+            once. The report goes to stderr; exit 1 blocks the push. REVIEW_SKIP=1 or \\
+            `git push --no-verify` skips the review.
+            """
+    )
+
+    @Argument(help: "The hook name; only pre-push is supported.")
+    var name: String
+
+    @Argument(help: "The remote's name, as git passes it.")
+    var remote: String = "origin"
+
+    @Argument(help: "The remote's URL, as git passes it.")
+    var url: String = ""
+
+    @OptionGroup var settings: ReviewSettings
+
+    func validate() throws {
+        guard name == "pre-push" else { throw ValidationError("unknown hook '\(name)'; only pre-push is supported") }
+    }
+
+    func run() throws {
+        if ProcessInfo.processInfo.environment["REVIEW_SKIP"] == "1" {
+            Output.error("skipped (REVIEW_SKIP=1)")
+            return
+        }
+        let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        let directory = FileManager.default.currentDirectoryPath
+        let configuration = try settings.configuration(root: RepositoryRoot.find(from: directory))
+        let (entries, notes) = try PushReview.ranges(input, remote: remote, directory: directory)
+        for note in notes { Output.error(note) }
+        var worst = ExitStatus.clean
+        let color = Terminal.wantsColor(FileHandle.standardError)
+        for entry in entries {
+            let result = try Reviewer().review(
+                ReviewOptions(directory: directory, request: .revisions(entry.spec), configuration: configuration))
+            let rendering = ResultRendering(result: result, failOn: configuration.failOn)
+            if !result.tasks.isEmpty {
+                var text = try rendering.render(.text, color: color)
+                text = "review of \(entry.refs.joined(separator: ", ")) (from \(entry.basis)):\n" + text
+                FileHandle.standardError.write(Data(text.utf8))
+            }
+            if rendering.exitStatus.rawValue > worst.rawValue { worst = rendering.exitStatus }
+        }
+        if worst == .findings {
+            Output.error("push blocked: fix the errors above, or push with --no-verify (or REVIEW_SKIP=1) to skip the review")
+            throw ExitCode(worst.rawValue)
+        }
+    }
+}
+
+/// `review install-hook [--force]`.
+struct InstallHookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install-hook",
+        abstract: "Install the pre-push hook into the hooks directory git uses (core.hooksPath or .git/hooks).",
+        discussion: "A hook that review did not write is left alone unless --force; then it is kept as pre-push.local and runs first."
+    )
+
+    @Flag(help: "Replace a foreign pre-push hook, keeping it as pre-push.local and chaining it.")
+    var force = false
+
+    @Option(name: .customShort("C"), help: "Run as if started in <path>.")
+    var directory: String?
+
+    func run() throws {
+        let note = try HookInstaller.install(
+            repositoryAt: directory ?? FileManager.default.currentDirectoryPath, force: force)
+        Output.error(note)
+    }
+}
+
+/// `review uninstall-hook`.
+struct UninstallHookCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uninstall-hook", abstract: "Remove review's pre-push hook (restoring a chained pre-push.local).")
+
+    @Option(name: .customShort("C"), help: "Run as if started in <path>.")
+    var directory: String?
+
+    func run() throws {
+        Output.error(try HookInstaller.uninstall(repositoryAt: directory ?? FileManager.default.currentDirectoryPath))
+    }
+}
