@@ -35,6 +35,21 @@ enum Output {
     }
 }
 
+extension Output {
+    /// Appends text to a file (GitHub's step summary is shared by all steps of a job).
+    static func append(_ text: String, to path: String) throws {
+        guard let handle = FileHandle(forWritingAtPath: path) ?? {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            return FileHandle(forWritingAtPath: path)
+        }() else {
+            throw ReviewFailure("cannot write \(path)", status: .infrastructure)
+        }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(text.utf8))
+    }
+}
+
 /// Which formats go where: each `--format` with the `--output` at the same position, the
 /// last one without an output to stdout; text on stdout by default.
 struct OutputPlan {

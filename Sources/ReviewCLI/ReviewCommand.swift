@@ -15,7 +15,7 @@ struct ReviewCommand: ParsableCommand {
             """,
         version: ReviewVersion.current,
         subcommands: [
-            RunCommand.self, HookCommand.self, InstallHookCommand.self, UninstallHookCommand.self, ExportCommand.self,
+            RunCommand.self, CICommand.self, HookCommand.self, InstallHookCommand.self, UninstallHookCommand.self, ExportCommand.self,
             SandboxCommandLine.self, DemoCommand.self,
         ],
         defaultSubcommand: RunCommand.self
