@@ -4,7 +4,7 @@
 PREFIX ?= /usr/local
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := git pkg-config libgit2-dev libcurl4-openssl-dev bubblewrap python3 python3-pytest
+APT_PACKAGES := git pkg-config libgit2-dev libcurl4-openssl-dev bubblewrap python3 python3-pytest python3-jsonschema
 RELEASE_BIN = .build/release/review
 
 .PHONY: deps build demo test bench install clean

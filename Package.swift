@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "ReviewReportTests",
             dependencies: ["ReviewReport", "ReviewFindings", "ReviewTestSupport"],
-            exclude: ["Snapshots"]
+            exclude: ["Snapshots", "Fixtures"]
         ),
         .testTarget(
             name: "ReviewCoreTests",

@@ -232,6 +232,7 @@ struct ExecutionReviewTests {
         #expect(output.out.components(separatedBy: "\n@@ ").count == 3, "two hunks in one file section: \(output.out)")
         let sarif = try String(contentsOfFile: out + "/r.sarif", encoding: .utf8)
         #expect(sarif.contains("\"ruleId\": \"test-regression\""))
+        #expect(try SARIFSchema.validate(sarif).isEmpty)
         let markdown = try String(contentsOfFile: out + "/r.md", encoding: .utf8)
         #expect(markdown.contains("```suggestion"))
         #expect(markdown.hasPrefix("## review: 2 errors"))

@@ -99,6 +99,15 @@ struct FormatterSnapshotTests {
         #expect(results[1]["fixes"] == nil)
     }
 
+    @Test func sarifValidatesAgainstTheOfficialSchema() throws {
+        let text = SARIFFormatter().format(Self.report)
+        let problems = try SARIFSchema.validate(text)
+        #expect(problems.isEmpty, "\(problems)")
+        // And the validator does reject what the schema forbids.
+        let broken = text.replacingOccurrences(of: "\"level\": \"note\"", with: "\"level\": \"info\"")
+        #expect(!(try SARIFSchema.validate(broken)).isEmpty)
+    }
+
     @Test func userTemplateOverridesOneFile() throws {
         let directory = try TemporaryRepository.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -236,6 +236,22 @@ public struct Configuration: Sendable {
         return 1
     }
 
+    /// The effective settings, one `key = value  # origin` line each, in TOML syntax.
+    public func describe() -> String {
+        func list(_ globs: [Glob]) -> String { "[" + globs.map { "\"\($0.pattern)\"" }.joined(separator: ", ") + "]" }
+        let values: [(String, String)] = [
+            ("include", list(include)), ("exclude", list(exclude)), ("tests", list(tests)),
+            ("python", "\"\(python ?? "")\""),
+            ("timeout", String(timeout)), ("fail-on", "\"\(failOn.rawValue)\""), ("max-files", String(maxFiles)),
+            ("max-tests", String(maxTests)), ("jobs", String(jobs)), ("sandbox", "\"\(sandbox.rawValue)\""),
+        ]
+        return values.map { key, value in
+            var origin = origins[key] ?? "default"
+            if key == "python" && python == nil { origin += " (automatic: the project's .venv, python3, /usr/bin/python3)" }
+            return "\(key) = \(value)  # \(origin)"
+        }.joined(separator: "\n") + "\n"
+    }
+
     /// Whether a path is to be reviewed, and if not, why.
     public func exclusionReason(for path: String) -> String? {
         if let glob = exclude.first(where: { $0.matches(path) }) { return "excluded by '\(glob)'" }
