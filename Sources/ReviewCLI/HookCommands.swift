@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReviewCore
+import ReviewGit
 import ReviewReport
 
 /// `review hook pre-push <remote> <url>`: what the installed hook runs, with git's stdin.
@@ -18,7 +19,7 @@ struct HookCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The hook name; only pre-push is supported.")
+    @Argument(help: "pre-push (git's hook), or pre-commit (the pre-commit framework's hook).")
     var name: String
 
     @Argument(help: "The remote's name, as git passes it.")
@@ -30,24 +31,36 @@ struct HookCommand: ParsableCommand {
     @OptionGroup var settings: ReviewSettings
 
     func validate() throws {
-        guard name == "pre-push" else { throw ValidationError("unknown hook '\(name)'; only pre-push is supported") }
+        guard name == "pre-push" || name == "pre-commit" else {
+            throw ValidationError("unknown hook '\(name)'; use pre-push or pre-commit")
+        }
     }
 
     func run() throws {
-        if ProcessInfo.processInfo.environment["REVIEW_SKIP"] == "1" {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["REVIEW_SKIP"] == "1" {
             Output.error("skipped (REVIEW_SKIP=1)")
             return
         }
-        let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         let directory = FileManager.default.currentDirectoryPath
         let configuration = try settings.configuration(root: RepositoryRoot.find(from: directory))
-        let (entries, notes) = try PushReview.ranges(input, remote: remote, directory: directory)
+        let entries: [PushRanges.Entry]
+        let notes: [String]
+        if name == "pre-commit" {
+            // The pre-commit framework gives the pushed range in PRE_COMMIT_FROM_REF and
+            // PRE_COMMIT_TO_REF; run at commit time, it reviews the staged and unstaged changes.
+            (entries, notes) = (PushReview.preCommitRange(environment), [])
+        } else {
+            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            (entries, notes) = try PushReview.ranges(input, remote: remote, directory: directory)
+        }
         for note in notes { Output.error(note) }
         var worst = ExitStatus.clean
         let color = Terminal.wantsColor(FileHandle.standardError)
         for entry in entries {
+            let request: RangeRequest = entry.spec == "worktree" ? .worktree : .revisions(entry.spec)
             let result = try Reviewer().review(
-                ReviewOptions(directory: directory, request: .revisions(entry.spec), configuration: configuration))
+                ReviewOptions(directory: directory, request: request, configuration: configuration))
             let rendering = ResultRendering(result: result, failOn: configuration.failOn)
             if !result.tasks.isEmpty {
                 var text = try rendering.render(.text, color: color)

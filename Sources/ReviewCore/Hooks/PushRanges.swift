@@ -11,6 +11,13 @@ public enum PushRanges {
         public var refs: [String]
         /// How the base was chosen, for the report.
         public var basis: String
+
+        /// Creates an entry.
+        public init(spec: String, refs: [String], basis: String) {
+            self.spec = spec
+            self.refs = refs
+            self.basis = basis
+        }
     }
 
     /// The distinct ranges to review, and notes on what was skipped.
