@@ -36,10 +36,12 @@ test: deps
 bench: build
 	REVIEW_BIN=$(abspath $(RELEASE_BIN)) Benchmarks/run.sh
 
-## install: install the binary into $(PREFIX)/bin
+## install: install the binary, its templates and the hook script under $(PREFIX)
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/review/templates $(DESTDIR)$(PREFIX)/share/review/hooks
 	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/review
+	install -m 0644 Templates/*.mustache Templates/*.yml $(DESTDIR)$(PREFIX)/share/review/templates/
+	install -m 0755 Hooks/pre-push $(DESTDIR)$(PREFIX)/share/review/hooks/pre-push
 
 clean:
 	rm -rf .build
