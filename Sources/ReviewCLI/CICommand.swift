@@ -9,10 +9,10 @@ struct CICommand: ParsableCommand {
         commandName: "ci",
         abstract: "Review the range of a CI job (GitHub Actions, GitLab CI, or --base).",
         discussion: """
-            GitHub Actions: pull_request reviews from the merge base of the base branch and the \\
-            PR head; push reviews the pushed commits (a new branch: from its merge base with the \\
-            default branch). GitLab CI: CI_MERGE_REQUEST_DIFF_BASE_SHA, else CI_COMMIT_BEFORE_SHA. \\
-            On GitHub the Markdown report is appended to GITHUB_STEP_SUMMARY and annotations go \\
+            GitHub Actions: pull_request reviews from the merge base of the base branch and the \
+            PR head; push reviews the pushed commits (a new branch: from its merge base with the \
+            default branch). GitLab CI: CI_MERGE_REQUEST_DIFF_BASE_SHA, else CI_COMMIT_BEFORE_SHA. \
+            On GitHub the Markdown report is appended to GITHUB_STEP_SUMMARY and annotations go \
             to stdout; elsewhere the text report does. Exit codes as for review.
             """
     )

@@ -8,7 +8,7 @@ struct ConfigCommand: ParsableCommand {
         commandName: "config",
         abstract: "Print the effective configuration and where each value came from.",
         discussion: """
-            Sources, later winning: [tool.review] in pyproject.toml, .review.toml (at the \\
+            Sources, later winning: [tool.review] in pyproject.toml, .review.toml (at the \
             repository root), REVIEW_* environment variables, flags.
             """
     )

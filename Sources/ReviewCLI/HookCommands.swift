@@ -10,11 +10,11 @@ struct HookCommand: ParsableCommand {
         commandName: "hook",
         abstract: "Run as a git hook (called by Hooks/pre-push; reads git's stdin).",
         discussion: """
-            For each pushed ref: a deleted ref is skipped; an existing remote ref is reviewed \\
-            from its old commit; a new branch from its merge base with the remote's default \\
-            branch (refs/remotes/<remote>/HEAD, else main or master), else from the first \\
-            commit on no remote-tracking ref. Several refs with the same range are reviewed \\
-            once. The report goes to stderr; exit 1 blocks the push. REVIEW_SKIP=1 or \\
+            For each pushed ref: a deleted ref is skipped; an existing remote ref is reviewed \
+            from its old commit; a new branch from its merge base with the remote's default \
+            branch (refs/remotes/<remote>/HEAD, else main or master), else from the first \
+            commit on no remote-tracking ref. Several refs with the same range are reviewed \
+            once. The report goes to stderr; exit 1 blocks the push. REVIEW_SKIP=1 or \
             `git push --no-verify` skips the review.
             """
     )

@@ -212,8 +212,8 @@ struct SandboxCommandLine: ParsableCommand {
         commandName: "sandbox",
         abstract: "Run a command in the sandbox review uses, to check it works on this machine.",
         discussion: """
-            The command sees a read-only system, its own /tmp, no network and, with --source, \\
-            DIR read-only at /review/src (its working directory). `python3` means the interpreter \\
+            The command sees a read-only system, its own /tmp, no network and, with --source, \
+            DIR read-only at /review/src (its working directory). `python3` means the interpreter \
             review would use. Exits with the command's exit code (128+N when killed by signal N).
             """
     )
