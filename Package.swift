@@ -37,6 +37,10 @@ let package = Package(
             dependencies: ["CGit2", "CShims"]
         ),
         .target(name: "ReviewFindings"),
+        .target(
+            name: "ReviewModel",
+            dependencies: ["CCurl", "CShims"]
+        ),
         .target(name: "ReviewSandbox"),
         .target(
             name: "ReviewReport",
@@ -44,12 +48,12 @@ let package = Package(
         ),
         .target(
             name: "ReviewAgent",
-            dependencies: ["ReviewSandbox", "ReviewFindings"]
+            dependencies: ["ReviewSandbox", "ReviewFindings", "ReviewModel"]
         ),
         .target(
             name: "ReviewCore",
             dependencies: [
-                "ReviewGit", "ReviewSandbox", "ReviewFindings", "ReviewAgent", "ReviewReport",
+                "ReviewGit", "ReviewSandbox", "ReviewFindings", "ReviewAgent", "ReviewReport", "ReviewModel",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -71,6 +75,10 @@ let package = Package(
         .testTarget(
             name: "ReviewSandboxTests",
             dependencies: ["ReviewSandbox", "ReviewTestSupport"]
+        ),
+        .testTarget(
+            name: "ReviewAgentTests",
+            dependencies: ["ReviewAgent", "ReviewModel", "ReviewTestSupport"]
         ),
         .testTarget(
             name: "ReviewReportTests",

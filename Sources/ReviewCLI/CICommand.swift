@@ -42,7 +42,11 @@ struct CICommand: ParsableCommand {
         let configuration = try settings.configuration(root: RepositoryRoot.find(from: start))
         let result = try Reviewer(onEvent: { event in
             if case .note(let text) = event { Output.error(text) }
-        }).review(ReviewOptions(directory: start, request: resolved.request, configuration: configuration))
+        }).review({
+            var options = ReviewOptions(directory: start, request: resolved.request, configuration: configuration)
+            (options.model, options.modelFallback) = try settings.modelSettings()
+            return options
+        }())
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)
         if let sarif { try Output.writeAtomically(try rendering.render(.sarif), to: sarif) }
         if let markdown { try Output.writeAtomically(try rendering.render(.markdown), to: markdown) }

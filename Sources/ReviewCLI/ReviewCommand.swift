@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReviewCore
+import ReviewAgent
 import ReviewGit
 import ReviewReport
 
@@ -49,6 +50,39 @@ struct ReviewSettings: ParsableArguments {
 
     @Option(help: "Read the configuration from this file instead of pyproject.toml and .review.toml.")
     var config: String?
+
+    @Option(help: "An OpenAI-compatible server for the model-driven agent, e.g. http://127.0.0.1:8080/v1 (or REVIEW_MODEL_URL).")
+    var modelUrl: String?
+
+    @Option(help: "The model name sent to the server (or REVIEW_MODEL; default: seed).")
+    var model: String?
+
+    @Option(help: "When the model server fails: 'builtin' keeps reviewing without the model (with a warning); default: exit 3.")
+    var modelFallback: String?
+
+    @Flag(help: "Send a GBNF grammar that forces the reply shape (llama.cpp servers).")
+    var constrained = false
+
+    @Option(help: "Seconds for one model request, generation included (default 120).")
+    var modelTimeout: Double?
+
+    /// The model settings from flags and REVIEW_MODEL_URL / REVIEW_MODEL, or `nil`.
+    func modelSettings() throws -> (ModelSettings?, Bool) {
+        let environment = ProcessInfo.processInfo.environment
+        let url = modelUrl ?? environment["REVIEW_MODEL_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let modelFallback, modelFallback != "builtin" && modelFallback != "none" {
+            throw ValidationError("--model-fallback takes builtin or none")
+        }
+        guard let url else { return (nil, false) }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw ValidationError("--model-url must start with http:// or https://")
+        }
+        var settings = ModelSettings(
+            url: url, model: model ?? environment["REVIEW_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "seed")
+        settings.constrained = constrained
+        if let modelTimeout { settings.requestTimeout = max(1, modelTimeout) }
+        return (settings, modelFallback == "builtin")
+    }
 
     /// The configuration: files, then REVIEW_* variables, then these flags.
     func configuration(root: String?) throws -> Configuration {
@@ -101,6 +135,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print each task's Plan/Execute/Reflect/Finish transcript on stderr.")
     var trace = false
 
+    @Option(help: "Write each task's steps and model conversation as JSON lines into DIR (no secrets).")
+    var traceDir: String?
+
     @Option(name: .customShort("C"), help: "Run as if started in <path>.")
     var directory: String?
 
@@ -143,9 +180,11 @@ struct RunCommand: ParsableCommand {
         }
         let progress = Progress(enabled: Terminal.isInteractive(FileHandle.standardError), trace: trace)
         let reviewer = Reviewer(onEvent: { event in progress.handle(event) })
-        let result = try reviewer.review(
-            ReviewOptions(directory: start, request: request, configuration: configuration))
+        var options = ReviewOptions(directory: start, request: request, configuration: configuration)
+        (options.model, options.modelFallback) = try settings.modelSettings()
+        let result = try reviewer.review(options)
         progress.finish()
+        if let traceDir { try TraceWriter.write(result, to: traceDir) }
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)
         try OutputPlan(formats: format, outputs: output, template: template).write(rendering)
         if rendering.exitStatus != .clean { throw ExitCode(rendering.exitStatus.rawValue) }

@@ -2,6 +2,7 @@ import Foundation
 import ReviewAgent
 import ReviewFindings
 import ReviewGit
+import ReviewModel
 import ReviewSandbox
 
 /// What to review and how.
@@ -12,6 +13,11 @@ public struct ReviewOptions: Sendable {
     public var request: RangeRequest
     /// The effective configuration (files, environment and flags merged).
     public var configuration: Configuration
+    /// The model server, when the model-driven agent should work the tasks too.
+    public var model: ModelSettings?
+    /// When the model server fails: keep reviewing with the built-in policy (with a
+    /// warning) instead of exiting 3.
+    public var modelFallback = false
 
     /// Creates options.
     public init(directory: String, request: RangeRequest, configuration: Configuration) {
@@ -49,6 +55,11 @@ public struct ReviewResult: Sendable {
     /// `pytest` or `unittest`.
     public var testRunner: String?
     public var notes: [String]
+    /// Model calls and tokens, when a model worked the tasks.
+    public var modelCalls = 0
+    public var modelTokens = 0
+    /// The model conversation of each task, by path (for `--trace-dir`).
+    public var conversations: [String: [ChatMessage]] = [:]
 
     /// Counts by severity.
     public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
@@ -186,6 +197,13 @@ public struct Reviewer {
         }
         prefetch(tasks, checks: checks, session: session.wait(), workspace: workspace)
         phase("one test session at head")
+        var modelAgent: ModelAgent? = options.model.map { settings in
+            var client = OpenAICompatibleClient(
+                baseURL: settings.url, apiKey: OpenAICompatibleClient.apiKey(from: ProcessInfo.processInfo.environment))
+            client.requestTimeout = settings.requestTimeout
+            return ModelAgent(client: client, settings: settings)
+        }
+        let tokenBudget = TokenBudget(limit: options.model?.maxTokensPerRun ?? 0)
         let onEvent = self.onEvent
         let loop = AgentLoop(onStep: { task, step in onEvent(.step(path: task.path, step)) })
         for (index, task) in tasks.enumerated() {
@@ -196,8 +214,33 @@ public struct Reviewer {
                 return try? String(contentsOfFile: root + "/" + path, encoding: .utf8)
             }
             do {
-                let taskResult = try loop.run(task, policy: BuiltinPolicy(task: task, read: reader), workspace: workspace)
+                var taskResult = try loop.run(task, policy: BuiltinPolicy(task: task, read: reader), workspace: workspace)
+                if let agent = modelAgent {
+                    let text = ModelAgent.taskText(
+                        task, head: reader(.head, task.path), base: task.basePath.flatMap { reader(.base, $0) },
+                        provenFindings: taskResult.findings, budget: options.model?.diffBudget ?? 6000)
+                    do {
+                        let outcome = try agent.run(task, taskText: text, workspace: workspace, budget: tokenBudget)
+                        taskResult.findings += outcome.findings
+                        taskResult.steps += outcome.steps.map {
+                            AgentStep(node: $0.node, content: "[model] " + $0.content, result: $0.result, seconds: $0.seconds)
+                        }
+                        for step in outcome.steps { onEvent(.step(path: task.path, step)) }
+                        result.modelCalls += outcome.calls
+                        result.modelTokens += outcome.tokens
+                        result.conversations[task.path] = outcome.messages
+                        if let warning = outcome.warning { emit(.note("warning: \(task.path): \(warning)"), into: &result) }
+                    } catch {
+                        guard options.modelFallback else {
+                            throw ReviewFailure(error.description, status: .infrastructure)
+                        }
+                        emit(.note("warning: \(error.description); continuing with the built-in review only"), into: &result)
+                        modelAgent = nil
+                    }
+                }
                 result.results.append(taskResult)
+            } catch let error as ReviewFailure {
+                throw error
             } catch let error as SandboxError {
                 throw ReviewFailure(error.description, status: .infrastructure)
             } catch let error as GitError {

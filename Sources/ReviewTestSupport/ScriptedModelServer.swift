@@ -1,0 +1,141 @@
+import Foundation
+
+/// An OpenAI-compatible chat server on 127.0.0.1 (an ephemeral port) that replays a
+/// scenario and records every request it receives, for end-to-end tests of the model
+/// client and agent. It is a small Python program (Python is already in the stack).
+public final class ScriptedModelServer: @unchecked Sendable {
+    /// One scripted answer.
+    public struct Step: Sendable {
+        /// The assistant's reply text (wrapped in a chat completion).
+        public var reply: String?
+        /// An HTTP status other than 200 (with an error body).
+        public var status: Int = 200
+        /// Extra response headers.
+        public var headers: [String: String] = [:]
+        /// Seconds to wait before answering.
+        public var delay: Double = 0
+        /// Accept the request and never answer.
+        public var hang = false
+        /// Answer with this many bytes of padding in the reply.
+        public var padding = 0
+
+        /// A normal reply.
+        public static func reply(_ text: String) -> Step { Step(reply: text) }
+        /// An HTTP error, optionally with a `Retry-After`.
+        public static func error(_ status: Int, retryAfter: Int? = nil) -> Step {
+            Step(reply: nil, status: status, headers: retryAfter.map { ["Retry-After": String($0)] } ?? [:])
+        }
+    }
+
+    /// The base URL (`http://127.0.0.1:PORT/v1`).
+    public let url: String
+    private let process: Process
+    private let directory: String
+
+    /// Starts the server with a scenario; after the last step the last one repeats.
+    public init(_ steps: [Step]) throws {
+        directory = try TemporaryRepository.makeDirectory()
+        let scenario = steps.map { step -> [String: Any] in
+            ["reply": step.reply as Any, "status": step.status, "headers": step.headers, "delay": step.delay,
+             "hang": step.hang, "padding": step.padding]
+        }
+        try JSONSerialization.data(withJSONObject: scenario).write(to: URL(fileURLWithPath: directory + "/scenario.json"))
+        try Self.script.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [directory + "/server.py", directory + "/scenario.json", directory + "/requests.jsonl"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestSupportError("the scripted server did not start: \(line)")
+        }
+        url = "http://127.0.0.1:\(port)/v1"
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Stops the server.
+    public func stop() {
+        if process.isRunning {
+            // SIGKILL: a test process that materialized a snapshot ignores SIGTERM (review
+            // handles it to clean up), and children inherit an ignored signal.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// The requests received so far: headers and JSON body of each.
+    public var requests: [(headers: [String: String], body: [String: Any])] {
+        guard let text = try? String(contentsOfFile: directory + "/requests.jsonl", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
+            return (object["headers"] as? [String: String] ?? [:], object["body"] as? [String: Any] ?? [:])
+        }
+    }
+
+    static let script = #"""
+import json, sys, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+steps = json.load(open(sys.argv[1]))
+log_path = sys.argv[2]
+lock = threading.Lock()
+counter = [0]
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = {"unparsed": raw.decode("utf-8", "replace")}
+        with lock:
+            index = min(counter[0], len(steps) - 1)
+            counter[0] += 1
+            with open(log_path, "a") as log:
+                log.write(json.dumps({"headers": dict(self.headers), "body": body}) + "\n")
+        step = steps[index]
+        if step.get("hang"):
+            time.sleep(3600)
+            return
+        if step.get("delay"):
+            time.sleep(step["delay"])
+        status = step.get("status", 200)
+        if status != 200:
+            payload = json.dumps({"error": {"message": "scripted error %d" % status}}).encode()
+        else:
+            content = step.get("reply") or ""
+            content += "x" * step.get("padding", 0)
+            payload = json.dumps({
+                "id": "chatcmpl-scripted", "object": "chat.completion", "model": body.get("model", ""),
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": content}}],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+            }).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in step.get("headers", {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""#
+}

@@ -1,0 +1,62 @@
+import Foundation
+import ReviewAgent
+import Testing
+
+/// The pure pieces of the agent: the protocol's state machine and the shipped prompt.
+@Suite("ReAct state machine")
+struct StateMachineTests {
+    @Test func strictProtocol() throws {
+        var machine = ReActStateMachine(maxSteps: 20, maxReflects: 3, strict: true)
+        #expect(!machine.allows(.execute))
+        #expect(!machine.allows(.finish), "Finish cannot start a task")
+        try machine.enter(.plan)
+        try machine.enter(.execute)
+        machine.executionFinished(succeeded: false)
+        #expect(!machine.allows(.finish), "Finish right after a failed run is forbidden")
+        #expect(machine.allows(.reflect))
+        try machine.enter(.reflect)
+        #expect(!machine.allows(.finish), "strict: Finish must follow a successful Execute")
+        try machine.enter(.execute)
+        machine.executionFinished(succeeded: true)
+        #expect(!machine.allows(.reflect), "strict: Reflect only after a failure")
+        try machine.enter(.finish)
+        #expect(!machine.allows(.plan))
+        #expect(throws: ReActStateMachine.Violation.self) { try machine.enter(.execute) }
+    }
+
+    @Test func boundsForceFinish() throws {
+        var machine = ReActStateMachine(maxSteps: 4, maxReflects: 1, strict: true)
+        try machine.enter(.plan)
+        try machine.enter(.execute)
+        machine.executionFinished(succeeded: false)
+        try machine.enter(.reflect)
+        #expect(machine.mustFinish)
+        #expect(!machine.allows(.execute))
+        #expect(machine.allows(.finish), "with a bound reached, Finish ends the task with what was proven")
+    }
+
+    @Test func investigationFormForTheBuiltinPolicy() throws {
+        var machine = ReActStateMachine(strict: false)
+        try machine.enter(.plan)
+        try machine.enter(.execute)
+        machine.executionFinished(succeeded: true)
+        #expect(machine.allows(.reflect))
+        try machine.enter(.reflect)
+        #expect(machine.allows(.finish))
+    }
+}
+
+@Suite("Seed prompt")
+struct SeedPromptTests {
+    @Test func matchesTheTrainedPromptByteForByte() throws {
+        let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/seed-system-prompt.txt")
+        let expected = try Data(contentsOf: shared)
+        #expect(Data(SeedPrompt.system.utf8) == expected)
+    }
+
+    @Test func grammarShape() {
+        #expect(ModelAgent.grammar.hasPrefix("root ::= \"<agent_response>"))
+        #expect(ModelAgent.grammar.contains("node ::= \"Plan\" | \"Execute\" | \"Reflect\" | \"Finish\""))
+    }
+}
