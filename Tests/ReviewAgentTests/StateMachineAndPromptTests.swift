@@ -55,8 +55,14 @@ struct SeedPromptTests {
         #expect(Data(SeedPrompt.system.utf8) == expected)
     }
 
-    @Test func grammarShape() {
-        #expect(ModelAgent.grammar.hasPrefix("root ::= \"<agent_response>"))
-        #expect(ModelAgent.grammar.contains("node ::= \"Plan\" | \"Execute\" | \"Reflect\" | \"Finish\""))
+    @Test func grammarOffersOnlyTheAllowedNodes() {
+        let afterPlan = ModelAgent.grammar(allowing: [.execute])
+        #expect(afterPlan.hasPrefix("root ::= execute\n"))
+        #expect(afterPlan.contains("<node>Execute</node>"))
+        #expect(!afterPlan.contains("<node>Finish</node>"))
+        #expect(afterPlan.contains(#"{\"tool_name\": \"python_sandbox\", \"arguments\": {\"code\": \""#))
+        let all = ModelAgent.grammar(allowing: [])
+        #expect(all.hasPrefix("root ::= plan | execute | reflect | finish\n"))
+        #expect(all.contains("text ::= ( [^<] | \"<\" [^/] )*"))
     }
 }

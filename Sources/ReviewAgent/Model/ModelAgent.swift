@@ -84,13 +84,37 @@ public struct ModelAgent {
         self.settings = settings
     }
 
-    /// The grammar sent with `--constrained`: one `<agent_response>` block whose content
-    /// never contains `</` (so the block cannot be closed early).
-    public static let grammar = #"""
-root ::= "<agent_response>\n<node>" node "</node>\n<next_node>" node "</next_node>\n<content>" content "</content>\n</agent_response>"
-node ::= "Plan" | "Execute" | "Reflect" | "Finish"
-content ::= ( [^<] | "<" [^/] )*
-"""#
+    /// The grammar sent with `--constrained` (GBNF, for llama.cpp servers): one
+    /// `<agent_response>` block for one of the `allowed` nodes, with the `next_node` the
+    /// protocol gives it; an Execute's content is the `python_sandbox` JSON call. Content
+    /// never contains `</`, so the block cannot be closed early. Built only from fixed
+    /// pieces, since an invalid grammar crashes the server.
+    public static func grammar(allowing allowed: [AgentNode]) -> String {
+        let nodes = allowed.isEmpty ? AgentNode.allCases : allowed
+        func block(_ node: String, _ next: String, _ content: String) -> String {
+            "\"<agent_response>\\n<node>\(node)</node>\\n<next_node>\(next)</next_node>\\n<content>\" \(content) \"</content>\\n</agent_response>\""
+        }
+        var rules: [String] = []
+        var alternatives: [String] = []
+        for node in nodes {
+            let name = node.rawValue.lowercased()
+            alternatives.append(name)
+            switch node {
+            case .plan: rules.append("plan ::= " + block("Plan", "Execute", "text"))
+            case .reflect: rules.append("reflect ::= " + block("Reflect", "Execute", "text"))
+            case .finish: rules.append("finish ::= " + block("Finish", "Finish", "text"))
+            case .execute:
+                rules.append(
+                    "execute ::= " + block(
+                        "Execute", "Execute",
+                        "\"{\\\"tool_name\\\": \\\"python_sandbox\\\", \\\"arguments\\\": {\\\"code\\\": \\\"\" code \"\\\"}}\""))
+            }
+        }
+        rules.insert("root ::= " + alternatives.joined(separator: " | "), at: 0)
+        rules.append("text ::= ( [^<] | \"<\" [^/] )*")
+        rules.append("code ::= ( [^\"\\\\<] | \"\\\\\" [\"\\\\/bfnrt] | \"<\" [^/\"\\\\] )*")
+        return rules.joined(separator: "\n") + "\n"
+    }
 
     /// Works one task with the model.
     ///
@@ -124,7 +148,9 @@ content ::= ( [^<] | "<" [^/] )*
             }
             let started = Date()
             var request = ChatRequest(messages: messages, model: settings.model)
-            if settings.constrained { request.grammar = Self.grammar }
+            if settings.constrained {
+                request.grammar = Self.grammar(allowing: AgentNode.allCases.filter { machine.allows($0) })
+            }
             let response = try client.complete(request)
             outcome.calls += 1
             outcome.tokens += response.promptTokens + response.completionTokens
