@@ -5,3 +5,4 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/plan.sh"
 "$here/review.sh"
+"$here/agent.sh"

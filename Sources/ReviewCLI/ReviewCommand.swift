@@ -48,6 +48,9 @@ struct ReviewSettings: ParsableArguments {
     @Option(help: "The most related test files run per changed file (default 50).")
     var maxTests: Int?
 
+    @Option(help: "Tasks worked at the same time (default: the number of cores).")
+    var jobs: Int?
+
     @Option(help: "Read the configuration from this file instead of pyproject.toml and .review.toml.")
     var config: String?
 
@@ -93,6 +96,7 @@ struct ReviewSettings: ParsableArguments {
         if let timeout { try configuration.set("timeout", text: String(timeout), origin: "flag --timeout") }
         if let maxFiles { try configuration.set("max-files", text: String(maxFiles), origin: "flag --max-files") }
         if let maxTests { try configuration.set("max-tests", text: String(maxTests), origin: "flag --max-tests") }
+        if let jobs { try configuration.set("jobs", text: String(jobs), origin: "flag --jobs") }
         return configuration
     }
 }

@@ -45,6 +45,9 @@ public struct ReviewReport: Sendable {
     public var testRunner: String?
     /// The version of review that wrote the report.
     public var version: String
+    /// Model calls and tokens (0 without a model).
+    public var modelCalls = 0
+    public var modelTokens = 0
 
     /// Creates a report.
     public init(

@@ -40,10 +40,9 @@ public final class ScriptedModelServer: @unchecked Sendable {
              "hang": step.hang, "padding": step.padding]
         }
         try JSONSerialization.data(withJSONObject: scenario).write(to: URL(fileURLWithPath: directory + "/scenario.json"))
-        try Self.script.write(toFile: directory + "/server.py", atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [directory + "/server.py", directory + "/scenario.json", directory + "/requests.jsonl"]
+        process.arguments = [Self.scriptPath, directory + "/scenario.json", directory + "/requests.jsonl"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -82,60 +81,9 @@ public final class ScriptedModelServer: @unchecked Sendable {
         }
     }
 
-    static let script = #"""
-import json, sys, threading, time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-steps = json.load(open(sys.argv[1]))
-log_path = sys.argv[2]
-lock = threading.Lock()
-counter = [0]
-
-class Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length", "0"))
-        raw = self.rfile.read(length)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = {"unparsed": raw.decode("utf-8", "replace")}
-        with lock:
-            index = min(counter[0], len(steps) - 1)
-            counter[0] += 1
-            with open(log_path, "a") as log:
-                log.write(json.dumps({"headers": dict(self.headers), "body": body}) + "\n")
-        step = steps[index]
-        if step.get("hang"):
-            time.sleep(3600)
-            return
-        if step.get("delay"):
-            time.sleep(step["delay"])
-        status = step.get("status", 200)
-        if status != 200:
-            payload = json.dumps({"error": {"message": "scripted error %d" % status}}).encode()
-        else:
-            content = step.get("reply") or ""
-            content += "x" * step.get("padding", 0)
-            payload = json.dumps({
-                "id": "chatcmpl-scripted", "object": "chat.completion", "model": body.get("model", ""),
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": content}}],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-            }).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for key, value in step.get("headers", {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-server.daemon_threads = True
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""#
+    /// The server program, shared with the benchmarks.
+    static var scriptPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Benchmarks/scripted_model_server.py").path
+    }
 }

@@ -22,14 +22,14 @@ public struct TaskResult: Sendable {
 
 /// Drives a ``Policy`` through the ReAct state machine, performing its executions in the
 /// workspace and recording every step.
-public struct AgentLoop {
+public struct AgentLoop: Sendable {
     public var maxSteps: Int
     public var maxReflects: Int
     /// Called after each step (for progress lines and live traces).
-    public var onStep: ((ReviewTask, AgentStep) -> Void)?
+    public var onStep: (@Sendable (ReviewTask, AgentStep) -> Void)?
 
     /// Creates a loop with its bounds.
-    public init(maxSteps: Int = 60, maxReflects: Int = 12, onStep: ((ReviewTask, AgentStep) -> Void)? = nil) {
+    public init(maxSteps: Int = 60, maxReflects: Int = 12, onStep: (@Sendable (ReviewTask, AgentStep) -> Void)? = nil) {
         self.maxSteps = maxSteps
         self.maxReflects = maxReflects
         self.onStep = onStep

@@ -3,7 +3,9 @@ import ReviewSandbox
 
 /// Where a task's executions happen: the toolbox, the head snapshot, and the base snapshot
 /// (materialized only when first needed).
-public final class Workspace {
+public final class Workspace: @unchecked Sendable {
+    private let lock = NSLock()
+    private let baseLock = NSLock()
     public let toolbox: PythonToolbox
     public let headRoot: String
     private let baseProvider: () throws -> String?
@@ -29,6 +31,9 @@ public final class Workspace {
 
     /// The base snapshot's host path, materializing it on first use.
     public func base() throws -> String? {
+        // Concurrent tasks: the first materializes the base, the others wait for it.
+        baseLock.lock()
+        defer { baseLock.unlock() }
         if let baseRoot { return baseRoot }
         let root = try baseProvider()
         baseRoot = .some(root)
@@ -42,12 +47,17 @@ public final class Workspace {
 
     /// Records an outcome computed ahead for a task.
     public func prefetch(_ outcome: ExecutionOutcome, for request: ExecutionRequest, task: String) {
+        lock.lock()
         prefetched[task, default: [:]][request] = outcome
+        lock.unlock()
     }
 
     /// Runs a request for a task.
     public func perform(_ request: ExecutionRequest, task: ReviewTask) throws -> ExecutionOutcome {
-        if let outcome = prefetched[task.path]?[request] { return outcome }
+        lock.lock()
+        let cached = prefetched[task.path]?[request]
+        lock.unlock()
+        if let cached { return cached }
         guard let root = try root(request.side) else {
             return .unavailable("the range starts at the empty tree, there is no base revision")
         }
@@ -82,8 +92,10 @@ public final class Workspace {
     /// Writes override contents to fresh host files (world-readable, for the sandbox's uid).
     private func write(_ overrides: [FileOverride]) throws -> [PythonToolbox.Override] {
         try overrides.map { override in
+            lock.lock()
             overrideCounter += 1
             let path = scratch + "/override-\(overrideCounter).py"
+            lock.unlock()
             try Data(override.content.utf8).write(to: URL(fileURLWithPath: path))
             chmod(path, 0o644)
             return PythonToolbox.Override(relativePath: override.path, hostFile: path)

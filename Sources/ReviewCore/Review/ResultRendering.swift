@@ -29,7 +29,7 @@ public struct ResultRendering {
         var members: [(String, JSONValue)] = []
         if case .object(let planMembers) = plan.jsonValue { members = planMembers }
         members.append(("tasks", .array(result.tasks.map(ResultRendering.json(for:)))))
-        return ReviewReport(
+        var report = ReviewReport(
             range: result.changeSet.range.spec, base: result.changeSet.range.base?.hex,
             head: result.changeSet.range.head.description, planMembers: members,
             reviewed: result.tasks.map {
@@ -38,6 +38,9 @@ public struct ResultRendering {
             skipped: result.skipped.map { ReviewReport.SkippedFile(path: $0.path, reason: $0.reason) },
             findings: result.findings, seconds: result.seconds, sandbox: result.sandbox, python: result.python,
             testRunner: result.testRunner, version: ReviewVersion.current)
+        report.modelCalls = result.modelCalls
+        report.modelTokens = result.modelTokens
+        return report
     }
 
     /// The report in one format.

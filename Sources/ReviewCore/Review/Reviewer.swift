@@ -197,7 +197,7 @@ public struct Reviewer {
         }
         prefetch(tasks, checks: checks, session: session.wait(), workspace: workspace)
         phase("one test session at head")
-        var modelAgent: ModelAgent? = options.model.map { settings in
+        let modelAgent: ModelAgent? = options.model.map { settings in
             var client = OpenAICompatibleClient(
                 baseURL: settings.url, apiKey: OpenAICompatibleClient.apiKey(from: ProcessInfo.processInfo.environment))
             client.requestTimeout = settings.requestTimeout
@@ -206,8 +206,21 @@ public struct Reviewer {
         let tokenBudget = TokenBudget(limit: options.model?.maxTokensPerRun ?? 0)
         let onEvent = self.onEvent
         let loop = AgentLoop(onStep: { task, step in onEvent(.step(path: task.path, step)) })
-        for (index, task) in tasks.enumerated() {
-            onEvent(.taskStarted(index: index + 1, total: tasks.count, path: task.path))
+        // Tasks run concurrently, at most `jobs` at a time; results keep the task order.
+        let shared = TaskRunState(model: modelAgent)
+        let taskList = tasks
+        let jobs = max(1, min(configuration.jobs, tasks.count))
+        let slots = TaskSlots(count: tasks.count)
+        let modelSettings = options.model
+        let fallback = options.modelFallback
+        // Own threads, not concurrentPerform (which caps at the core count): tasks mostly
+        // wait on sandboxes and model servers, so `jobs` may exceed the cores.
+        let queue = TaskQueue(count: tasks.count)
+        let group = DispatchGroup()
+        let work: @Sendable (Int) -> Void = { index in
+            let task = taskList[index]
+            if shared.failed { return }
+            onEvent(.taskStarted(index: index + 1, total: taskList.count, path: task.path))
             let reader: BuiltinPolicy.SourceReader = { side, path in
                 let root = side == .head ? head.root : ((try? workspace.base()) ?? nil)
                 guard let root else { return nil }
@@ -215,10 +228,11 @@ public struct Reviewer {
             }
             do {
                 var taskResult = try loop.run(task, policy: BuiltinPolicy(task: task, read: reader), workspace: workspace)
-                if let agent = modelAgent {
+                var slot = TaskSlot(result: taskResult)
+                if let agent = shared.model {
                     let text = ModelAgent.taskText(
                         task, head: reader(.head, task.path), base: task.basePath.flatMap { reader(.base, $0) },
-                        provenFindings: taskResult.findings, budget: options.model?.diffBudget ?? 6000)
+                        provenFindings: taskResult.findings, budget: modelSettings?.diffBudget ?? 6000)
                     do {
                         let outcome = try agent.run(task, taskText: text, workspace: workspace, budget: tokenBudget)
                         taskResult.findings += outcome.findings
@@ -226,28 +240,49 @@ public struct Reviewer {
                             AgentStep(node: $0.node, content: "[model] " + $0.content, result: $0.result, seconds: $0.seconds)
                         }
                         for step in outcome.steps { onEvent(.step(path: task.path, step)) }
-                        result.modelCalls += outcome.calls
-                        result.modelTokens += outcome.tokens
-                        result.conversations[task.path] = outcome.messages
-                        if let warning = outcome.warning { emit(.note("warning: \(task.path): \(warning)"), into: &result) }
+                        slot.calls = outcome.calls
+                        slot.tokens = outcome.tokens
+                        slot.messages = outcome.messages
+                        if let warning = outcome.warning { slot.notes.append("warning: \(task.path): \(warning)") }
                     } catch {
-                        guard options.modelFallback else {
-                            throw ReviewFailure(error.description, status: .infrastructure)
+                        let message = String(describing: error)
+                        guard fallback else {
+                            shared.fail(ReviewFailure(message, status: .infrastructure))
+                            return
                         }
-                        emit(.note("warning: \(error.description); continuing with the built-in review only"), into: &result)
-                        modelAgent = nil
+                        if shared.dropModel() {
+                            slot.notes.append("warning: \(message); continuing with the built-in review only")
+                        }
                     }
                 }
-                result.results.append(taskResult)
+                slot.result = taskResult
+                slots.set(index, slot)
             } catch let error as ReviewFailure {
-                throw error
+                shared.fail(error)
             } catch let error as SandboxError {
-                throw ReviewFailure(error.description, status: .infrastructure)
+                shared.fail(ReviewFailure(error.description, status: .infrastructure))
             } catch let error as GitError {
-                throw ReviewFailure(error)
+                shared.fail(ReviewFailure(error))
             } catch {
-                throw ReviewFailure("reviewing \(task.path) failed: \(error)", status: .infrastructure)
+                shared.fail(ReviewFailure("reviewing \(task.path) failed: \(error)", status: .infrastructure))
             }
+        }
+        for _ in 0..<jobs {
+            group.enter()
+            Thread.detachNewThread {
+                while let index = queue.next() { work(index) }
+                group.leave()
+            }
+        }
+        group.wait()
+        if let failure = shared.failure { throw failure }
+        for slot in slots.all {
+            guard let slot else { continue }
+            result.results.append(slot.result)
+            result.modelCalls += slot.calls
+            result.modelTokens += slot.tokens
+            if !slot.messages.isEmpty { result.conversations[slot.result.task.path] = slot.messages }
+            for note in slot.notes { emit(.note(note), into: &result) }
         }
         phase("investigate tasks")
         var seen = Set<String>()
@@ -291,6 +326,94 @@ public struct Reviewer {
     private func emit(_ event: ReviewEvent, into result: inout ReviewResult) {
         if case .note(let text) = event { result.notes.append(text) }
         onEvent(event)
+    }
+}
+
+/// What one task produced, gathered after the concurrent loop.
+struct TaskSlot {
+    var result: TaskResult
+    var calls = 0
+    var tokens = 0
+    var messages: [ChatMessage] = []
+    var notes: [String] = []
+}
+
+/// Hands out task indexes to worker threads.
+final class TaskQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+    }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard nextIndex < count else { return nil }
+        nextIndex += 1
+        return nextIndex - 1
+    }
+}
+
+/// The results of concurrent tasks, by index.
+final class TaskSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [TaskSlot?]
+
+    init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+    }
+
+    func set(_ index: Int, _ slot: TaskSlot) {
+        lock.lock()
+        slots[index] = slot
+        lock.unlock()
+    }
+
+    var all: [TaskSlot?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots
+    }
+}
+
+/// State shared by concurrent tasks: the first failure, and whether the model is still used.
+final class TaskRunState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var agent: ModelAgent?
+    private(set) var failure: ReviewFailure?
+
+    init(model: ModelAgent?) {
+        agent = model
+    }
+
+    var model: ModelAgent? {
+        lock.lock()
+        defer { lock.unlock() }
+        return agent
+    }
+
+    var failed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure != nil
+    }
+
+    func fail(_ error: ReviewFailure) {
+        lock.lock()
+        if failure == nil { failure = error }
+        lock.unlock()
+    }
+
+    /// Stops using the model; true for the first caller (who reports it).
+    func dropModel() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let had = agent != nil
+        agent = nil
+        return had
     }
 }
 

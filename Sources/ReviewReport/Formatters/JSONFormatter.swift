@@ -20,6 +20,7 @@ public struct JSONFormatter: ReviewFormatter {
                     ("seconds", .double((report.seconds * 100).rounded() / 100)),
                     ("sandbox", .optional(report.sandbox)), ("python", .optional(report.python)),
                     ("testRunner", .optional(report.testRunner)), ("version", .string(report.version)),
+                    ("modelCalls", .int(report.modelCalls)), ("modelTokens", .int(report.modelTokens)),
                 ])
             ))
         return JSONValue.object(members).rendered() + "\n"
