@@ -135,6 +135,21 @@ struct ModelAgentTests {
         #expect(Date().timeIntervalSince(started) < 40)
     }
 
+    @Test func forkBombingModelCodeIsContained() throws {
+        let server = try ScriptedModelServer([
+            .reply(Self.execute("import os\nwhile True:\n    os.fork()")),
+            .reply(Self.block("Reflect", "Execute", "that forked")),
+            .reply(Self.execute("print(1)")),
+            .reply(Self.block("Finish", "Finish", "done")),
+        ])
+        let project = try breakingProject()
+        let started = Date()
+        let run = try project.review(["--model-url", server.url, "--timeout", "5"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary.contains("error/test-regression:calc/ops.py:6"))
+        #expect(Date().timeIntervalSince(started) < 60)
+    }
+
     @Test func retriesServerErrorsAndHonoursRetryAfter() throws {
         let server = try ScriptedModelServer([
             .error(500), .error(429, retryAfter: 1), .reply(Self.block("Plan", "Execute", "plan")),
