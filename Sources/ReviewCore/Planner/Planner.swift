@@ -1,19 +1,11 @@
 import Foundation
 import ReviewAgent
 import ReviewGit
+import ReviewReport
 import ReviewSandbox
 
-/// A changed file that is not reviewed, and why.
-public struct SkippedFile: Hashable, Sendable {
-    public var path: String
-    public var reason: String
-
-    /// Creates an entry.
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-}
+/// A changed file that is not reviewed, and why (the report's own type).
+public typealias SkippedFile = ReviewReport.SkippedFile
 
 /// Turns a change set into review tasks: one per changed Python file, with its module,
 /// its hunks and its related tests.

@@ -35,7 +35,7 @@ public struct ResultRendering {
             reviewed: result.tasks.map {
                 ReviewReport.ReviewedFile(path: $0.path, tests: $0.tests.count, changedSymbols: $0.changedSymbols.map(\.name))
             },
-            skipped: result.skipped.map { ReviewReport.SkippedFile(path: $0.path, reason: $0.reason) },
+            skipped: result.skipped,
             findings: result.findings, seconds: result.seconds, sandbox: result.sandbox, python: result.python,
             testRunner: result.testRunner, version: ReviewVersion.current)
         report.modelCalls = result.modelCalls
