@@ -25,6 +25,8 @@ final class Progress: @unchecked Sendable {
     private var task = ""
     private var counter = ""
     private var shown = false
+    private var taskStarted = Date()
+    private var steps = 0
 
     init(enabled: Bool, trace: Bool) {
         self.enabled = enabled
@@ -41,6 +43,8 @@ final class Progress: @unchecked Sendable {
         case .taskStarted(let index, let total, let path):
             task = path
             counter = "[\(index)/\(total)]"
+            taskStarted = Date()
+            steps = 0
             if trace {
                 clear()
                 FileHandle.standardError.write(Data("== \(path)\n".utf8))
@@ -52,6 +56,7 @@ final class Progress: @unchecked Sendable {
                 FileHandle.standardError.write(Data(String(format: "-- %@: %.0f ms\n", name, seconds * 1000).utf8))
             }
         case .step(_, let step):
+            steps += 1
             if trace {
                 clear()
                 var text = "\(step.node.rawValue): " + step.content.replacingOccurrences(of: "\n", with: "\n    ")
@@ -64,7 +69,8 @@ final class Progress: @unchecked Sendable {
 
     private func show(_ node: String) {
         guard enabled else { return }
-        let line = "\(counter) \(task): \(node)"
+        let elapsed = String(format: "%.1f", Date().timeIntervalSince(taskStarted))
+        let line = "\(counter) \(task): \(node), step \(steps), \(elapsed) s"
         FileHandle.standardError.write(Data("\r\u{1B}[2K\(line.prefix(120))".utf8))
         shown = true
     }
