@@ -44,7 +44,7 @@ struct CICommand: ParsableCommand {
             if case .note(let text) = event { Output.error(text) }
         }).review({
             var options = ReviewOptions(directory: start, request: resolved.request, configuration: configuration)
-            (options.model, options.modelFallback) = try settings.modelSettings()
+            (options.model, options.modelFallback) = try settings.modelSettings(configuration)
             return options
         }())
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)

@@ -69,10 +69,11 @@ struct ReviewSettings: ParsableArguments {
     @Option(help: "Seconds for one model request, generation included (default 120).")
     var modelTimeout: Double?
 
-    /// The model settings from flags and REVIEW_MODEL_URL / REVIEW_MODEL, or `nil`.
-    func modelSettings() throws -> (ModelSettings?, Bool) {
+    /// The model settings: `[tool.review.model]`, then REVIEW_MODEL_URL / REVIEW_MODEL, then
+    /// flags; `nil` without a URL.
+    func modelSettings(_ configuration: Configuration) throws -> (ModelSettings?, Bool) {
         let environment = ProcessInfo.processInfo.environment
-        let url = modelUrl ?? environment["REVIEW_MODEL_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let url = modelUrl ?? environment["REVIEW_MODEL_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.modelURL
         if let modelFallback, modelFallback != "builtin" && modelFallback != "none" {
             throw ValidationError("--model-fallback takes builtin or none")
         }
@@ -81,10 +82,15 @@ struct ReviewSettings: ParsableArguments {
             throw ValidationError("--model-url must start with http:// or https://")
         }
         var settings = ModelSettings(
-            url: url, model: model ?? environment["REVIEW_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "seed")
-        settings.constrained = constrained
-        if let modelTimeout { settings.requestTimeout = max(1, modelTimeout) }
-        return (settings, modelFallback == "builtin")
+            url: url,
+            model: model ?? environment["REVIEW_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.modelName
+                ?? "seed")
+        settings.constrained = constrained || (configuration.modelConstrained ?? false)
+        if let timeout = modelTimeout ?? configuration.modelTimeout.map(Double.init) {
+            settings.requestTimeout = max(1, timeout)
+        }
+        let fallback = modelFallback.map { $0 == "builtin" } ?? configuration.modelFallback ?? false
+        return (settings, fallback)
     }
 
     /// The configuration: files, then REVIEW_* variables, then these flags.
@@ -185,7 +191,7 @@ struct RunCommand: ParsableCommand {
         let progress = Progress(enabled: Terminal.isInteractive(FileHandle.standardError), trace: trace)
         let reviewer = Reviewer(onEvent: { event in progress.handle(event) })
         var options = ReviewOptions(directory: start, request: request, configuration: configuration)
-        (options.model, options.modelFallback) = try settings.modelSettings()
+        (options.model, options.modelFallback) = try settings.modelSettings(configuration)
         let result = try reviewer.review(options)
         progress.finish()
         if let traceDir { try TraceWriter.write(result, to: traceDir) }

@@ -50,6 +50,12 @@ public struct Configuration: Sendable {
     public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// The sandbox.
     public var sandbox: SandboxMode = .bubblewrap
+    /// `[tool.review.model]`: the model server (`url`, `name`, `fallback`, `constrained`, `timeout`).
+    public var modelURL: String?
+    public var modelName: String?
+    public var modelFallback: Bool?
+    public var modelConstrained: Bool?
+    public var modelTimeout: Int?
     /// For each key set by something other than the defaults: where it came from.
     public var origins: [String: String] = [:]
 
@@ -154,7 +160,11 @@ public struct Configuration: Sendable {
             sectionHeader = ""
         }
         guard let section else { return }
-        for key in section.keys.sorted() {
+        if let model = section["model"]?.table {
+            let header = sectionHeader.isEmpty ? "[model]" : "[tool.review.model]"
+            try applyModel(model, header: header, file: file, text: text)
+        }
+        for key in section.keys.sorted() where key != "model" || section["model"]?.table == nil {
             let line = Configuration.line(of: key, after: sectionHeader, in: text)
             let origin = "\(file):\(line)"
             guard Self.keys.contains(key) else {
@@ -182,6 +192,41 @@ public struct Configuration: Sendable {
                 value = .other("\(node)")
             }
             try assign(key, value, origin: origin)
+        }
+    }
+
+    /// Reads the model table: `url`, `name`, `fallback` ("builtin" or "none"), `constrained`, `timeout`.
+    private mutating func applyModel(_ table: TOMLTable, header: String, file: String, text: String) throws(ReviewFailure) {
+        for key in table.keys.sorted() {
+            let origin = "\(file):\(Configuration.line(of: key, after: header, in: text))"
+            let node = table[key]!
+            func bad(_ expected: String) -> ReviewFailure {
+                ReviewFailure("\(origin): 'model.\(key)' must be \(expected)", status: .usage)
+            }
+            switch key {
+            case "url":
+                guard let url = node.string, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw bad("an http:// or https:// URL")
+                }
+                modelURL = url
+            case "name":
+                guard let name = node.string, !name.isEmpty else { throw bad("a model name") }
+                modelName = name
+            case "fallback":
+                guard let value = node.string, value == "builtin" || value == "none" else { throw bad("builtin or none") }
+                modelFallback = value == "builtin"
+            case "constrained":
+                guard let value = node.bool else { throw bad("true or false") }
+                modelConstrained = value
+            case "timeout":
+                guard let value = node.int, value > 0 else { throw bad("a positive number of seconds") }
+                modelTimeout = value
+            default:
+                throw ReviewFailure(
+                    "\(origin): unknown key '\(key)' in \(header); known keys: url, name, fallback, constrained, timeout",
+                    status: .usage)
+            }
+            origins["model." + key] = origin
         }
     }
 
@@ -245,11 +290,23 @@ public struct Configuration: Sendable {
             ("timeout", String(timeout)), ("fail-on", "\"\(failOn.rawValue)\""), ("max-files", String(maxFiles)),
             ("max-tests", String(maxTests)), ("jobs", String(jobs)), ("sandbox", "\"\(sandbox.rawValue)\""),
         ]
-        return values.map { key, value in
+        var lines = values.map { key, value in
             var origin = origins[key] ?? "default"
             if key == "python" && python == nil { origin += " (automatic: the project's .venv, python3, /usr/bin/python3)" }
             return "\(key) = \(value)  # \(origin)"
-        }.joined(separator: "\n") + "\n"
+        }
+        let model: [(String, String?)] = [
+            ("url", modelURL.map { "\"\($0)\"" }), ("name", modelName.map { "\"\($0)\"" }),
+            ("fallback", modelFallback.map { $0 ? "\"builtin\"" : "\"none\"" }),
+            ("constrained", modelConstrained.map { String($0) }), ("timeout", modelTimeout.map { String($0) }),
+        ]
+        if model.contains(where: { $0.1 != nil }) {
+            lines.append("\n[tool.review.model]")
+            for (key, value) in model {
+                if let value { lines.append("\(key) = \(value)  # \(origins["model." + key] ?? "default")") }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Whether a path is to be reviewed, and if not, why.
