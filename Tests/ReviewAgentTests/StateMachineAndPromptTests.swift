@@ -66,3 +66,23 @@ struct SeedPromptTests {
         #expect(all.contains("text ::= ( [^<] | \"<\" [^/] )*"))
     }
 }
+
+@Suite("Source edits")
+struct SourceEditTests {
+    let lines = SourceEdit.lines("a\nb\nc\nd\n")
+
+    @Test func appliesAStrictUnifiedDiff() {
+        let edited = SourceEdit.apply(diff: "@@ -2,2 +2,2 @@\n b\n-c\n+C\n", to: lines)
+        #expect(edited == ["a\n", "b\n", "C\n", "d\n"])
+        #expect(SourceEdit.apply(diff: "@@ -2,2 +2,2 @@\n x\n-c\n+C\n", to: lines) == nil, "context must match")
+        #expect(SourceEdit.apply(diff: "no hunks", to: lines) == nil)
+    }
+
+    @Test func replacementBetweenTwoVersions() {
+        let replacement = SourceEdit.replacement(from: lines, to: ["a\n", "X\n", "Y\n", "d\n"])
+        #expect(replacement.start == 1)
+        #expect(replacement.removed == ["b\n", "c\n"])
+        #expect(replacement.inserted == ["X\n", "Y\n"])
+        #expect(replacement.unifiedDiff(path: "f.py") == "--- a/f.py\n+++ b/f.py\n@@ -1,4 +1,4 @@\n a\n-b\n-c\n+X\n+Y\n d\n")
+    }
+}

@@ -87,3 +87,74 @@ public enum SourceEdit {
         }
     }
 }
+
+extension SourceEdit {
+    /// Applies a unified diff (one file's hunks) to `lines`, strictly: every context and
+    /// removed line must match where the hunk says. `nil` when it does not apply.
+    public static func apply(diff: String, to lines: [String]) -> [String]? {
+        var result = lines
+        var offset = 0
+        var applied = 0
+        let diffLines = diff.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var index = 0
+        while index < diffLines.count {
+            let header = diffLines[index]
+            guard header.hasPrefix("@@ -") else {
+                index += 1
+                continue
+            }
+            let numbers = header.dropFirst(4).split(separator: " ")
+            guard let oldPart = numbers.first, let oldStart = Int(oldPart.split(separator: ",")[0]) else { return nil }
+            index += 1
+            var old: [String] = []
+            var new: [String] = []
+            while index < diffLines.count, !diffLines[index].hasPrefix("@@") {
+                let line = diffLines[index]
+                if line.hasPrefix("--- ") || line.hasPrefix("+++ ") || line.hasPrefix("diff ") { break }
+                // The text after the final newline is not a line.
+                if line.isEmpty && index == diffLines.count - 1 { break }
+                if line.hasPrefix("\\") {
+                    // "\ No newline at end of file": the previous line had no newline.
+                    if let last = old.last, new.last == last { new[new.count - 1].removeLast() }
+                    if var last = old.popLast() {
+                        if last.hasSuffix("\n") { last.removeLast() }
+                        old.append(last)
+                    }
+                } else if line.hasPrefix(" ") || line.isEmpty {
+                    let text = String(line.dropFirst()) + "\n"
+                    old.append(text)
+                    new.append(text)
+                } else if line.hasPrefix("-") {
+                    old.append(String(line.dropFirst()) + "\n")
+                } else if line.hasPrefix("+") {
+                    new.append(String(line.dropFirst()) + "\n")
+                }
+                index += 1
+            }
+            let start = (old.isEmpty ? oldStart : oldStart - 1) + offset
+            guard start >= 0, start + old.count <= result.count,
+                Array(result[start..<(start + old.count)]).elementsEqual(old, by: { $0 == $1 || $0 + "\n" == $1 })
+            else { return nil }
+            result.replaceSubrange(start..<(start + old.count), with: new)
+            offset += new.count - old.count
+            applied += 1
+        }
+        return applied > 0 ? result : nil
+    }
+
+    /// The single replacement that turns `original` into `edited` (common prefix and
+    /// suffix kept), for rendering a patch of the change.
+    public static func replacement(from original: [String], to edited: [String]) -> Replacement {
+        var prefix = 0
+        while prefix < original.count, prefix < edited.count, original[prefix] == edited[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < original.count - prefix, suffix < edited.count - prefix,
+            original[original.count - 1 - suffix] == edited[edited.count - 1 - suffix]
+        {
+            suffix += 1
+        }
+        return Replacement(
+            original: original, start: prefix, removed: Array(original[prefix..<(original.count - suffix)]),
+            inserted: Array(edited[prefix..<(edited.count - suffix)]), result: edited)
+    }
+}

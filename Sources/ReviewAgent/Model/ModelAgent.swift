@@ -119,9 +119,12 @@ public struct ModelAgent {
     /// Works one task with the model.
     ///
     /// - Throws: ``ModelError`` when the server fails (after the client's retries).
-    public func run(_ task: ReviewTask, taskText: String, workspace: Workspace, budget: TokenBudget) throws(ModelError)
-        -> ModelOutcome
-    {
+    ///
+    /// - Parameter failingTests: tests proven to fail at head; a fix the model proposes (a
+    ///   ```diff block in its Finish) becomes a suggestion only if they pass with it.
+    public func run(
+        _ task: ReviewTask, taskText: String, workspace: Workspace, budget: TokenBudget, failingTests: [String] = []
+    ) throws(ModelError) -> ModelOutcome {
         var outcome = ModelOutcome()
         var messages = [
             ChatMessage(role: "system", content: SeedPrompt.system),
@@ -196,10 +199,16 @@ public struct ModelAgent {
                 outcome.steps.append(AgentStep(node: .finish, content: summary, seconds: Date().timeIntervalSince(started)))
                 let note = summary.count > 800 ? String(summary.prefix(800)) + "..." : summary
                 if !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                    outcome.findings.append(
-                        Finding(
-                            severity: .info, kind: .modelNote, file: task.path, line: task.firstChangedLine,
-                            endLine: task.firstChangedLine, message: "model (unverified): \(note)"))
+                    var finding = Finding(
+                        severity: .info, kind: .modelNote, file: task.path, line: task.firstChangedLine,
+                        endLine: task.firstChangedLine, message: "model (unverified): \(note)")
+                    if let fix = verifiedFix(in: summary, task: task, workspace: workspace, failingTests: failingTests) {
+                        finding.suggestion = fix
+                        finding.line = fix.startLine
+                        finding.endLine = max(fix.startLine, fix.endLine)
+                        finding.message = "model: a fix with which the failing tests pass. " + finding.message
+                    }
+                    outcome.findings.append(finding)
                 }
                 return done()
             case .execute(let code):
@@ -226,6 +235,38 @@ public struct ModelAgent {
                 messages.append(ChatMessage(role: "user", content: Self.resultTurn(execution)))
             }
         }
+    }
+
+    /// The model's proposed fix, if its Finish holds a ```diff block that applies to head and
+    /// with which every failing test passes; otherwise `nil` (an unverified fix is dropped).
+    private func verifiedFix(in summary: String, task: ReviewTask, workspace: Workspace, failingTests: [String])
+        -> Suggestion?
+    {
+        guard !failingTests.isEmpty, let diff = Self.diffBlock(summary),
+            let head = try? String(contentsOfFile: workspace.headRoot + "/" + task.path, encoding: .utf8)
+        else { return nil }
+        let original = SourceEdit.lines(head)
+        guard let edited = SourceEdit.apply(diff: diff, to: original), edited != original else { return nil }
+        let replacement = SourceEdit.replacement(from: original, to: edited)
+        guard case .tests(let run)? = try? workspace.perform(
+            .runTests(failingTests, side: .head, overrides: [FileOverride(path: task.path, content: replacement.text)]),
+            task: task),
+            !run.runnerBroke, run.failures.isEmpty, run.collectionErrors.isEmpty, !run.outcomes.isEmpty
+        else { return nil }
+        let start = replacement.start + 1
+        return Suggestion(
+            patch: replacement.unifiedDiff(path: task.path), startLine: start,
+            endLine: max(start, replacement.start + replacement.removed.count), replacement: replacement.inserted.joined(),
+            verified: true, summary: "the model's fix; \(failingTests.count) failing test(s) pass with it")
+    }
+
+    /// The body of the first ```diff (or ```patch) fence.
+    static func diffBlock(_ text: String) -> String? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let open = lines.firstIndex(where: { ["```diff", "```patch"].contains($0.trimmingCharacters(in: .whitespaces)) }),
+            let close = lines[(open + 1)...].firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```" })
+        else { return nil }
+        return lines[(open + 1)..<close].joined(separator: "\n")
     }
 
     /// A failure the model's code shows at head counts only if the same code passes at base.

@@ -234,7 +234,9 @@ public struct Reviewer {
                         task, head: reader(.head, task.path), base: task.basePath.flatMap { reader(.base, $0) },
                         provenFindings: taskResult.findings, budget: modelSettings?.diffBudget ?? 6000)
                     do {
-                        let outcome = try agent.run(task, taskText: text, workspace: workspace, budget: tokenBudget)
+                        let failing = taskResult.findings.filter { $0.severity == .error }.compactMap(\.test)
+                        let outcome = try agent.run(
+                            task, taskText: text, workspace: workspace, budget: tokenBudget, failingTests: failing)
                         taskResult.findings += outcome.findings
                         taskResult.steps += outcome.steps.map {
                             AgentStep(node: $0.node, content: "[model] " + $0.content, result: $0.result, seconds: $0.seconds)
