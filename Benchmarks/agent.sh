@@ -46,4 +46,4 @@ jobs1() { "$review" -C "$repo" --python "$python" --model-url "$url" --jobs 1 ma
 jobs4() { "$review" -C "$repo" --python "$python" --model-url "$url" --jobs 4 main..feature; }
 read -r mine theirs < <(compare_ms "$runs" jobs4 jobs1)
 printf '%-58s %6s   (--jobs 4 %s ms, --jobs 1 %s ms; target: 1 / ratio >= 3)\n' \
-    "review --jobs 4 / review --jobs 1, 8 tasks on a model" "$(ratio "$mine" "$theirs")" "$mine" "$theirs"
+    "review --jobs 4 / review --jobs 1, $tasks tasks on a model" "$(ratio "$mine" "$theirs")" "$mine" "$theirs"

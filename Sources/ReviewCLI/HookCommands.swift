@@ -43,7 +43,11 @@ struct HookCommand: ParsableCommand {
             return
         }
         let directory = FileManager.default.currentDirectoryPath
-        let configuration = try settings.configuration(root: RepositoryRoot.find(from: directory))
+        var configuration = try settings.configuration(root: RepositoryRoot.find(from: directory))
+        // A hook that takes a minute gets uninstalled: 60 s unless configured.
+        if configuration.origins["budget-seconds"] == nil {
+            try configuration.set("budget-seconds", text: "60", origin: "pre-push default")
+        }
         let entries: [PushRanges.Entry]
         let notes: [String]
         if name == "pre-commit" {

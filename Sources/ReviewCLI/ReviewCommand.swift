@@ -51,6 +51,9 @@ struct ReviewSettings: ParsableArguments {
     @Option(help: "Tasks worked at the same time (default: the number of cores).")
     var jobs: Int?
 
+    @Option(help: "Start no new file after this many seconds; the report lists what was not reviewed (default: none; the pre-push hook: 60).")
+    var budgetSeconds: Int?
+
     @Option(help: "Read the configuration from this file instead of pyproject.toml and .review.toml.")
     var config: String?
 
@@ -103,6 +106,9 @@ struct ReviewSettings: ParsableArguments {
         if let maxFiles { try configuration.set("max-files", text: String(maxFiles), origin: "flag --max-files") }
         if let maxTests { try configuration.set("max-tests", text: String(maxTests), origin: "flag --max-tests") }
         if let jobs { try configuration.set("jobs", text: String(jobs), origin: "flag --jobs") }
+        if let budgetSeconds {
+            try configuration.set("budget-seconds", text: String(budgetSeconds), origin: "flag --budget-seconds")
+        }
         return configuration
     }
 }

@@ -249,4 +249,20 @@ struct ExecutionReviewTests {
         #expect(try project.review(["--fail-on", "none"]).status == 0)
         #expect(try project.review([], environment: ["REVIEW_FAIL_ON": "info"]).status == 1)
     }
+
+    @Test func timeBudgetListsWhatWasNotReviewed() throws {
+        var files = PythonProject.baseFiles
+        files["tests/test_ops.py"]! += "\n\nimport time\n\n\ndef test_slow():\n    time.sleep(2)\n"
+        let project = try PythonProject(files: files)
+        try project.replace("calc/ops.py", "return a - b", with: "return b - a")
+        let run = try project.review(["--budget-seconds", "1"])
+        #expect(run.status == 0, "nothing proven, nothing failed: \(run)")
+        let skipped = run.json?["skipped"] as? [[String: Any]] ?? []
+        #expect(skipped.first?["path"] as? String == "calc/ops.py")
+        #expect((skipped.first?["reason"] as? String)?.hasPrefix("budget: 1 s reached") == true, "\(skipped)")
+        let text = try ReviewBinary.run(["main..feature", "--budget-seconds", "1"], in: project.repository.path)
+        #expect(text.out.contains("skipped calc/ops.py: budget: 1 s reached before this file was reviewed"), "\(text.out)")
+        let unlimited = try project.review()
+        #expect(unlimited.status == 1)
+    }
 }

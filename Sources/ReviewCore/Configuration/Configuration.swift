@@ -46,8 +46,11 @@ public struct Configuration: Sendable {
     public var maxFiles: Int = 50
     /// The most related test files per changed file.
     public var maxTests: Int = 50
-    /// Parallel jobs (reserved for parallel tasks).
+    /// Tasks worked at the same time.
     public var jobs: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Seconds after which no new task starts (0: no budget); the files not reviewed are
+    /// listed in the report.
+    public var budgetSeconds: Int = 0
     /// The sandbox.
     public var sandbox: SandboxMode = .bubblewrap
     /// `[tool.review.model]`: the model server (`url`, `name`, `fallback`, `constrained`, `timeout`).
@@ -68,6 +71,7 @@ public struct Configuration: Sendable {
     /// The keys accepted in the config files.
     public static let keys = [
         "include", "exclude", "tests", "python", "timeout", "fail-on", "max-files", "max-tests", "jobs", "sandbox",
+        "budget-seconds",
     ]
 
     /// Creates the defaults.
@@ -110,7 +114,7 @@ public struct Configuration: Sendable {
         switch key {
         case "include", "exclude", "tests":
             value = .strings(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        case "timeout", "max-files", "max-tests", "jobs":
+        case "timeout", "max-files", "max-tests", "jobs", "budget-seconds":
             guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
                 throw ReviewFailure("\(origin): '\(key)' must be a whole number, not '\(text)'", status: .usage)
             }
@@ -249,6 +253,8 @@ public struct Configuration: Sendable {
         case ("max-tests", _): throw bad("a positive whole number")
         case ("jobs", .integer(let number)) where number > 0 && number <= 256: jobs = number
         case ("jobs", _): throw bad("a whole number between 1 and 256")
+        case ("budget-seconds", .integer(let number)) where number >= 0: budgetSeconds = number
+        case ("budget-seconds", _): throw bad("a number of seconds (0: no budget)")
         case ("fail-on", .string(let text)):
             guard let level = FailLevel(rawValue: text) else { throw bad("one of error, warning, info, none") }
             failOn = level
@@ -289,6 +295,7 @@ public struct Configuration: Sendable {
             ("python", "\"\(python ?? "")\""),
             ("timeout", String(timeout)), ("fail-on", "\"\(failOn.rawValue)\""), ("max-files", String(maxFiles)),
             ("max-tests", String(maxTests)), ("jobs", String(jobs)), ("sandbox", "\"\(sandbox.rawValue)\""),
+            ("budget-seconds", String(budgetSeconds)),
         ]
         var lines = values.map { key, value in
             var origin = origins[key] ?? "default"

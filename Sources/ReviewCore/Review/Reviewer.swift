@@ -217,9 +217,15 @@ public struct Reviewer {
         // wait on sandboxes and model servers, so `jobs` may exceed the cores.
         let queue = TaskQueue(count: tasks.count)
         let group = DispatchGroup()
+        let budget = Double(configuration.budgetSeconds)
         let work: @Sendable (Int) -> Void = { index in
             let task = taskList[index]
             if shared.failed { return }
+            if budget > 0 && Date().timeIntervalSince(started) >= budget {
+                slots.skip(index, SkippedFile(
+                    path: task.path, reason: "budget: \(Int(budget)) s reached before this file was reviewed"))
+                return
+            }
             onEvent(.taskStarted(index: index + 1, total: taskList.count, path: task.path))
             let reader: BuiltinPolicy.SourceReader = { side, path in
                 let root = side == .head ? head.root : ((try? workspace.base()) ?? nil)
@@ -278,6 +284,8 @@ public struct Reviewer {
         }
         group.wait()
         if let failure = shared.failure { throw failure }
+        for skip in slots.skipped { result.skipped.append(skip) }
+        result.tasks = zip(tasks, slots.all).compactMap { $1 == nil ? nil : $0 }
         for slot in slots.all {
             guard let slot else { continue }
             result.results.append(slot.result)
@@ -363,6 +371,21 @@ final class TaskQueue: @unchecked Sendable {
 final class TaskSlots: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [TaskSlot?]
+    private var skips: [(Int, SkippedFile)] = []
+
+    /// Records a task that was not started (a budget ran out).
+    func skip(_ index: Int, _ file: SkippedFile) {
+        lock.lock()
+        skips.append((index, file))
+        lock.unlock()
+    }
+
+    /// The skipped tasks in task order.
+    var skipped: [SkippedFile] {
+        lock.lock()
+        defer { lock.unlock() }
+        return skips.sorted { $0.0 < $1.0 }.map(\.1)
+    }
 
     init(count: Int) {
         slots = Array(repeating: nil, count: count)

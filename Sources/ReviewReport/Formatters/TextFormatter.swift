@@ -15,7 +15,9 @@ public struct TextFormatter: ReviewFormatter {
         func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         var out = ""
         if report.reviewed.isEmpty {
-            out += "review \(report.range): nothing to review (no changed Python files)\n"
+            out += report.skipped.isEmpty
+                ? "review \(report.range): nothing to review (no changed Python files)\n"
+                : "review \(report.range): no file was reviewed\n"
             for skipped in report.skipped { out += "  skipped \(skipped.path): \(skipped.reason)\n" }
             return out
         }
