@@ -72,6 +72,9 @@ struct ReviewSettings: ParsableArguments {
     @Option(help: "Seconds for one model request, generation included (default 120).")
     var modelTimeout: Double?
 
+    @Option(help: "Model tokens (prompt and completion) for the whole run; then the model stops (default 200000).")
+    var maxTokens: Int?
+
     /// The model settings: `[tool.review.model]`, then REVIEW_MODEL_URL / REVIEW_MODEL, then
     /// flags; `nil` without a URL.
     func modelSettings(_ configuration: Configuration) throws -> (ModelSettings?, Bool) {
@@ -91,6 +94,10 @@ struct ReviewSettings: ParsableArguments {
         settings.constrained = constrained || (configuration.modelConstrained ?? false)
         if let timeout = modelTimeout ?? configuration.modelTimeout.map(Double.init) {
             settings.requestTimeout = max(1, timeout)
+        }
+        if let maxTokens {
+            guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
+            settings.maxTokensPerRun = maxTokens
         }
         let fallback = modelFallback.map { $0 == "builtin" } ?? configuration.modelFallback ?? false
         return (settings, fallback)
