@@ -66,18 +66,4 @@ public struct ResultRendering {
             ("changedSymbols", .array(task.changedSymbols.map { .string($0.name) })),
         ])
     }
-
-    /// The transcript of every task, for `--trace`.
-    public func transcript() -> String {
-        var out = ""
-        for task in result.results {
-            out += "== \(task.task.path)\n"
-            for (index, step) in task.steps.enumerated() {
-                out += "[\(index + 1)] \(step.node.rawValue) (\(String(format: "%.2f", step.seconds)) s)\n"
-                for line in step.content.split(separator: "\n", omittingEmptySubsequences: false) { out += "    \(line)\n" }
-                if let result = step.result { out += "    -> \(result)\n" }
-            }
-        }
-        return out
-    }
 }
