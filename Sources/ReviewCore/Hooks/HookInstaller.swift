@@ -1,5 +1,6 @@
 import Foundation
 import ReviewGit
+import ReviewReport
 
 /// Installs and removes the pre-push hook in the hooks directory git uses.
 public enum HookInstaller {
@@ -29,17 +30,7 @@ public enum HookInstaller {
     /// The hook script shipped with review: `$REVIEW_HOOKS`, `share/review/hooks` beside the
     /// installed binary, or `Hooks/` of the source tree.
     static func script() throws(ReviewFailure) -> String {
-        var directories: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["REVIEW_HOOKS"], !explicit.isEmpty {
-            directories.append(explicit)
-        }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        directories.append(
-            executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("share/review/hooks").path)
-        let source = URL(fileURLWithPath: #filePath)
-        directories.append(
-            source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("Hooks").path)
+        let directories = ShippedResources.directories(variable: "REVIEW_HOOKS", installed: "hooks", source: "Hooks")
         for directory in directories {
             if let text = try? String(contentsOfFile: directory + "/pre-push", encoding: .utf8) { return text }
         }

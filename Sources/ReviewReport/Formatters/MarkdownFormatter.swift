@@ -39,20 +39,7 @@ public struct MarkdownFormatter: ReviewFormatter {
     /// The shipped templates: `$REVIEW_TEMPLATES`, then `share/review/templates` beside
     /// the installed binary, then `Templates/` of the source tree this binary was built from.
     public static var templateDirectories: [String] {
-        var directories: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["REVIEW_TEMPLATES"], !explicit.isEmpty {
-            directories.append(explicit)
-        }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        directories.append(
-            executable.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
-                "share/review/templates"
-            ).path)
-        let source = URL(fileURLWithPath: #filePath)
-        let root = source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        directories.append(root.appendingPathComponent("Templates").path)
-        return directories
+        ShippedResources.directories(variable: "REVIEW_TEMPLATES", installed: "templates", source: "Templates")
     }
 
     static func template(named name: String, overrides: String?) throws -> String {
