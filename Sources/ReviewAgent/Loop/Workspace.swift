@@ -68,11 +68,11 @@ public final class Workspace: @unchecked Sendable {
                 return .unavailable("\(file) does not exist at \(side.rawValue)")
             }
             let result = try toolbox.compile(file, root: root, extraPaths: paths)
-            return .process(result, command: "python3 -m py_compile \(ShellQuoting.quote(file))")
+            return .process(result, command: PythonToolbox.compileCommand(file))
         case .importModule(let module, _, let overrides):
             let files = try write(overrides)
             let result = try toolbox.importModule(module, root: root, extraPaths: paths, overrides: files)
-            return .process(result, command: "python3 -c 'import \(module)'")
+            return .process(result, command: PythonToolbox.importCommand(module))
         case .runTests(let tests, let side, let overrides):
             let present = tests.filter { test in
                 let file = String(test.split(separator: ":").first ?? "")

@@ -313,11 +313,11 @@ public struct Reviewer {
         for task in tasks {
             guard let check = checks[task.path] else { continue }
             workspace.prefetch(
-                .process(check.compile, command: "python3 -m py_compile \(ShellQuoting.quote(task.path))"),
+                .process(check.compile, command: PythonToolbox.compileCommand(task.path)),
                 for: .compile(file: task.path, side: .head), task: task.path)
             if let module = task.module, !task.isTestFile, let imported = check.importResult {
                 workspace.prefetch(
-                    .process(imported, command: "python3 -c 'import \(module)'"),
+                    .process(imported, command: PythonToolbox.importCommand(module)),
                     for: .importModule(module, side: .head, overrides: []), task: task.path)
             }
         }
@@ -326,7 +326,7 @@ public struct Reviewer {
             let files = Set(task.tests)
             let share = TestRun(
                 execution: session.execution,
-                command: (["python3", "-m", "pytest"] + task.tests).map(ShellQuoting.quote).joined(separator: " "),
+                command: PythonToolbox.testCommand(task.tests),
                 outcomes: session.outcomes.filter { files.contains($0.file) },
                 collectionErrors: session.collectionErrors.filter { files.contains($0.key) }, runner: session.runner)
             workspace.prefetch(.tests(share), for: .runTests(task.tests, side: .head, overrides: []), task: task.path)

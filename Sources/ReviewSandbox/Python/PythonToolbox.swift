@@ -186,7 +186,7 @@ public final class PythonToolbox: Sendable {
             let data = FileManager.default.contents(atPath: output + "/junit.xml") ?? Data()
             let parsed = JUnitReport.parse(data)
             return TestRun(
-                execution: execution, command: (["python3", "-m", "pytest"] + nodeIDs).map(ShellQuoting.quote).joined(separator: " "),
+                execution: execution, command: Self.testCommand(nodeIDs),
                 outcomes: parsed.outcomes,
                 collectionErrors: parsed.collectionErrors, runner: "pytest")
         }
@@ -217,9 +217,14 @@ public final class PythonToolbox: Sendable {
             collectionErrors: errors, runner: "unittest")
     }
 
-    static func display(_ arguments: [String]) -> String {
-        var shown = arguments
-        if !shown.isEmpty { shown[0] = "python3" }
-        return shown.map(ShellQuoting.quote).joined(separator: " ")
+    /// How the checks are shown to users (commands they can rerun in a checkout).
+    public static func compileCommand(_ file: String) -> String { "python3 -m py_compile \(ShellQuoting.quote(file))" }
+
+    /// See ``compileCommand(_:)``.
+    public static func importCommand(_ module: String) -> String { "python3 -c 'import \(module)'" }
+
+    /// See ``compileCommand(_:)``.
+    public static func testCommand(_ nodeIDs: [String]) -> String {
+        (["python3", "-m", "pytest"] + nodeIDs).map(ShellQuoting.quote).joined(separator: " ")
     }
 }
