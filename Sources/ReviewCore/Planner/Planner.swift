@@ -196,10 +196,8 @@ struct TestIndex {
     private var sources: [String: String] = [:]
 
     init(files project: ProjectFiles, configuration: Configuration) {
-        let skip: Set<String> = [".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox", ".nox"]
         for path in project.paths where path.hasSuffix(".py") && configuration.isTestFile(path) {
-            let parts = path.split(separator: "/")
-            if parts.dropLast().contains(where: { skip.contains(String($0)) || $0.hasPrefix(".") }) { continue }
+            if path.split(separator: "/").dropLast().contains(where: IgnoredDirectories.contains) { continue }
             guard configuration.exclusionReason(for: path) == nil else { continue }
             files.append(path)
             sources[path] = project.text(path) ?? ""

@@ -14,6 +14,17 @@ public protocol ProjectFiles {
     func prefix(_ path: String, count: Int) -> [UInt8]
 }
 
+/// Directories planning never looks into: virtualenvs, caches, installed packages, and
+/// hidden ones (`.git`, `.tox`, ...).
+enum IgnoredDirectories {
+    static let names: Set<String> = ["venv", "node_modules", "site-packages", "__pycache__"]
+
+    /// Whether a path component names such a directory.
+    static func contains(_ name: some StringProtocol) -> Bool {
+        name.hasPrefix(".") || names.contains(String(name))
+    }
+}
+
 /// Files of a directory on disk.
 public struct DirectoryFiles: ProjectFiles {
     public let root: String
@@ -23,12 +34,11 @@ public struct DirectoryFiles: ProjectFiles {
     public init(root: String) {
         self.root = root
         var found: [String] = []
-        let skip: Set<String> = [".git", ".venv", "venv", "node_modules", "site-packages", "__pycache__", ".tox", ".nox"]
         if let enumerator = FileManager.default.enumerator(atPath: root) {
             while let entry = enumerator.nextObject() as? String {
                 let name = (entry as NSString).lastPathComponent
                 let isDirectory = (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory
-                if skip.contains(name) || name.hasPrefix(".") {
+                if IgnoredDirectories.contains(name) {
                     if isDirectory { enumerator.skipDescendants() }
                     continue
                 }
