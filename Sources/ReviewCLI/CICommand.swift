@@ -44,6 +44,7 @@ struct CICommand: ParsableCommand {
             if case .note(let text) = event { Output.error(text) }
         }).review({
             var options = ReviewOptions(directory: start, request: resolved.request, configuration: configuration)
+            options.useCache = !settings.noCache
             (options.model, options.modelFallback) = try settings.modelSettings(configuration)
             return options
         }())

@@ -63,8 +63,9 @@ struct HookCommand: ParsableCommand {
         let color = Terminal.wantsColor(FileHandle.standardError)
         for entry in entries {
             let request: RangeRequest = entry.spec == "worktree" ? .worktree : .revisions(entry.spec)
-            let result = try Reviewer().review(
-                ReviewOptions(directory: directory, request: request, configuration: configuration))
+            var options = ReviewOptions(directory: directory, request: request, configuration: configuration)
+            options.useCache = !settings.noCache
+            let result = try Reviewer().review(options)
             let rendering = ResultRendering(result: result, failOn: configuration.failOn)
             if !result.tasks.isEmpty {
                 var text = try rendering.render(.text, color: color)

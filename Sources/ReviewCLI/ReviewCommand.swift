@@ -57,6 +57,9 @@ struct ReviewSettings: ParsableArguments {
     @Option(help: "Read the configuration from this file instead of pyproject.toml and .review.toml.")
     var config: String?
 
+    @Flag(help: "Neither reuse nor keep results in the result cache (<git dir>/review/cache).")
+    var noCache = false
+
     @Option(help: "An OpenAI-compatible server for the model-driven agent, e.g. http://127.0.0.1:8080/v1 (or REVIEW_MODEL_URL).")
     var modelUrl: String?
 
@@ -204,6 +207,7 @@ struct RunCommand: ParsableCommand {
         let progress = Progress(enabled: Terminal.isInteractive(FileHandle.standardError), trace: trace)
         let reviewer = Reviewer(onEvent: { event in progress.handle(event) })
         var options = ReviewOptions(directory: start, request: request, configuration: configuration)
+        options.useCache = !settings.noCache
         (options.model, options.modelFallback) = try settings.modelSettings(configuration)
         let result = try reviewer.review(options)
         progress.finish()

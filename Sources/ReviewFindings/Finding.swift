@@ -1,5 +1,5 @@
 /// How much a finding matters; the names are reviewdog's levels.
-public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable {
+public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, Codable {
     /// Proven by execution to be broken by the change.
     case error
     /// Worth a look (a flaky test, an unverified model claim).
@@ -20,7 +20,7 @@ public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable {
 }
 
 /// What kind of problem a finding reports.
-public enum FindingKind: String, Sendable, Hashable, CaseIterable {
+public enum FindingKind: String, Sendable, Hashable, CaseIterable, Codable {
     /// A test that passes at base fails at head.
     case testRegression = "test-regression"
     /// A test added or changed in the range fails at head.
@@ -69,7 +69,7 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The execution that proves a finding.
-public struct Evidence: Hashable, Sendable {
+public struct Evidence: Hashable, Sendable, Codable {
     /// The command as it ran, for a human to rerun (argv joined with shell quoting).
     public var command: String
     /// The revision it ran at (`head`, `base`, or a commit id).
@@ -89,7 +89,7 @@ public struct Evidence: Hashable, Sendable {
 }
 
 /// A proposed change: a unified diff against head.
-public struct Suggestion: Hashable, Sendable {
+public struct Suggestion: Hashable, Sendable, Codable {
     /// A unified diff (`--- a/...`, `+++ b/...`) that `git apply` accepts on head.
     public var patch: String
     /// The head-side lines (1-based, inclusive) that the suggestion replaces.
@@ -114,7 +114,7 @@ public struct Suggestion: Hashable, Sendable {
 }
 
 /// One thing `review` found, located on the head side of the change.
-public struct Finding: Hashable, Sendable {
+public struct Finding: Hashable, Sendable, Codable {
     /// How much it matters.
     public var severity: Severity
     /// What kind of problem it is.

@@ -17,7 +17,7 @@ public struct ReviewReport: Sendable {
     }
 
     /// A changed file that was not reviewed, and why.
-    public struct SkippedFile: Hashable, Sendable {
+    public struct SkippedFile: Hashable, Sendable, Codable {
         public var path: String
         public var reason: String
 

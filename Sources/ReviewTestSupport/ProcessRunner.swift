@@ -80,3 +80,32 @@ public enum ProcessRunner {
         return ProcessOutput(status: status, stdout: outData, stderr: errData)
     }
 }
+
+extension ProcessRunner {
+    /// Runs `count` bodies at the same time on their own threads and returns their
+    /// results in order (for tests of concurrent runs).
+    public static func parallel<Value: Sendable>(
+        _ count: Int, _ body: @escaping @Sendable (Int) throws -> Value
+    ) throws -> [Value] {
+        let results = ParallelResults<Value>()
+        let group = DispatchGroup()
+        for index in 0..<count {
+            group.enter()
+            Thread.detachNewThread {
+                let outcome = Result { try body(index) }
+                results.lock.lock()
+                results.values[index] = outcome
+                results.lock.unlock()
+                group.leave()
+            }
+        }
+        group.wait()
+        return try (0..<count).map { try results.values[$0]!.get() }
+    }
+}
+
+/// The results of ``ProcessRunner/parallel(_:_:)``, filled from several threads.
+final class ParallelResults<Value>: @unchecked Sendable {
+    let lock = NSLock()
+    var values: [Int: Result<Value, any Error>] = [:]
+}

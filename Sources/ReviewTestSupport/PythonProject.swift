@@ -99,7 +99,8 @@ public struct ReviewRun: CustomStringConvertible {
     /// The JSON document, when stdout held one.
     public let json: [String: Any]?
 
-    init(output: ProcessOutput) {
+    /// Parses the output of a `review --format json` process.
+    public init(output: ProcessOutput) {
         self.output = output
         json = (try? JSONSerialization.jsonObject(with: output.stdout)) as? [String: Any]
     }

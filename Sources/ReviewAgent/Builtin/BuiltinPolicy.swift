@@ -16,6 +16,10 @@ public struct BuiltinPolicy: Policy {
     /// The most hunks tried one by one when looking for a culprit.
     public static let maxBisectHunks = 12
 
+    /// Part of every cache key: raise it whenever a change to the policy can change what a
+    /// review of the same code finds, so that older cached results are not reused.
+    public static let version = 1
+
     private let task: ReviewTask
     private let read: SourceReader
     private var phase: Phase = .start

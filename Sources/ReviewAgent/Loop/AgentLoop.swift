@@ -3,7 +3,7 @@ import ReviewFindings
 import ReviewSandbox
 
 /// The result of one task's loop.
-public struct TaskResult: Sendable {
+public struct TaskResult: Sendable, Codable {
     public var task: ReviewTask
     public var findings: [Finding]
     public var steps: [AgentStep]

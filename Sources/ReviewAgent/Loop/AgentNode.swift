@@ -1,7 +1,7 @@
 import ReviewSandbox
 
 /// The nodes of the ReAct protocol the seed model was trained on.
-public enum AgentNode: String, Hashable, Sendable, CaseIterable {
+public enum AgentNode: String, Hashable, Sendable, CaseIterable, Codable {
     case plan = "Plan"
     case execute = "Execute"
     case reflect = "Reflect"
@@ -85,7 +85,7 @@ public enum ExecutionOutcome: Hashable, Sendable {
 }
 
 /// One recorded step of a task's loop, for `--trace` and reports.
-public struct AgentStep: Hashable, Sendable {
+public struct AgentStep: Hashable, Sendable, Codable {
     /// The node of the step.
     public var node: AgentNode
     /// What the step said (plan, reflection, summary) or ran (the command).

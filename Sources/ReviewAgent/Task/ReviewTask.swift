@@ -1,7 +1,7 @@
 import ReviewSandbox
 
 /// A contiguous range of changed lines (the agent's copy of a git hunk, 1-based).
-public struct ChangedRange: Hashable, Sendable {
+public struct ChangedRange: Hashable, Sendable, Codable {
     public var oldStart: Int
     public var oldLines: Int
     public var newStart: Int
@@ -24,7 +24,7 @@ public struct ChangedRange: Hashable, Sendable {
 }
 
 /// One changed Python file to review, with everything the agent needs to check it.
-public struct ReviewTask: Hashable, Sendable {
+public struct ReviewTask: Hashable, Sendable, Codable {
     /// The file's path at head, relative to the repository root.
     public var path: String
     /// The file's path at base (differs for renames), or `nil` when the file is new.

@@ -51,6 +51,9 @@ public struct Configuration: Sendable {
     /// Seconds after which no new task starts (0: no budget); the files not reviewed are
     /// listed in the report.
     public var budgetSeconds: Int = 0
+    /// The most megabytes the result cache in `<git dir>/review/cache` may hold before the
+    /// least recently used entries go (0: no cache).
+    public var cacheSizeMB: Int = 256
     /// The sandbox.
     public var sandbox: SandboxMode = .bubblewrap
     /// `[tool.review.model]`: the model server (`url`, `name`, `fallback`, `constrained`, `timeout`).
@@ -71,7 +74,7 @@ public struct Configuration: Sendable {
     /// The keys accepted in the config files.
     public static let keys = [
         "include", "exclude", "tests", "python", "timeout", "fail-on", "max-files", "max-tests", "jobs", "sandbox",
-        "budget-seconds",
+        "budget-seconds", "cache-size-mb",
     ]
 
     /// Creates the defaults.
@@ -114,7 +117,7 @@ public struct Configuration: Sendable {
         switch key {
         case "include", "exclude", "tests":
             value = .strings(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        case "timeout", "max-files", "max-tests", "jobs", "budget-seconds":
+        case "timeout", "max-files", "max-tests", "jobs", "budget-seconds", "cache-size-mb":
             guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
                 throw ReviewFailure("\(origin): '\(key)' must be a whole number, not '\(text)'", status: .usage)
             }
@@ -255,6 +258,8 @@ public struct Configuration: Sendable {
         case ("jobs", _): throw bad("a whole number between 1 and 256")
         case ("budget-seconds", .integer(let number)) where number >= 0: budgetSeconds = number
         case ("budget-seconds", _): throw bad("a number of seconds (0: no budget)")
+        case ("cache-size-mb", .integer(let number)) where number >= 0: cacheSizeMB = number
+        case ("cache-size-mb", _): throw bad("a number of megabytes (0: no cache)")
         case ("fail-on", .string(let text)):
             guard let level = FailLevel(rawValue: text) else { throw bad("one of error, warning, info, none") }
             failOn = level
@@ -295,7 +300,7 @@ public struct Configuration: Sendable {
             ("python", "\"\(python ?? "")\""),
             ("timeout", String(timeout)), ("fail-on", "\"\(failOn.rawValue)\""), ("max-files", String(maxFiles)),
             ("max-tests", String(maxTests)), ("jobs", String(jobs)), ("sandbox", "\"\(sandbox.rawValue)\""),
-            ("budget-seconds", String(budgetSeconds)),
+            ("budget-seconds", String(budgetSeconds)), ("cache-size-mb", String(cacheSizeMB)),
         ]
         var lines = values.map { key, value in
             var origin = origins[key] ?? "default"
@@ -324,6 +329,17 @@ public struct Configuration: Sendable {
         }
         if !include.isEmpty && !include.contains(where: { $0.matches(path) }) { return "not in 'include'" }
         return nil
+    }
+
+    /// The settings that can change what a review finds, as one line of text for cache keys.
+    /// Settings that only change how a run is scheduled or reported (jobs, budget, fail-on,
+    /// the cache size) are left out, so changing them keeps the cache.
+    public var resultFingerprint: String {
+        let globs = [include, exclude, tests].map { $0.map(\.pattern).joined(separator: "\u{1}") }
+        return [
+            "include=" + globs[0], "exclude=" + globs[1], "tests=" + globs[2], "python=" + (python ?? ""),
+            "timeout=\(timeout)", "max-files=\(maxFiles)", "max-tests=\(maxTests)", "sandbox=\(sandbox.rawValue)",
+        ].joined(separator: "\u{0}")
     }
 
     /// Whether a path names a test file.

@@ -18,6 +18,10 @@ public struct ReviewOptions: Sendable {
     /// When the model server fails: keep reviewing with the built-in policy (with a
     /// warning) instead of exiting 3.
     public var modelFallback = false
+    /// Reuse and keep results in the result cache (`--no-cache` turns it off).
+    public var useCache = true
+    /// Review only this share of the tasks (`review ci --shard I/N`).
+    public var shard: Shard?
 
     /// Creates options.
     public init(directory: String, request: RangeRequest, configuration: Configuration) {
@@ -60,6 +64,10 @@ public struct ReviewResult: Sendable {
     public var modelTokens = 0
     /// The model conversation of each task, by path (for `--trace-dir`).
     public var conversations: [String: [ChatMessage]] = [:]
+    /// How many task results came from the result cache.
+    public var cachedTasks = 0
+    /// The share of the tasks this run reviewed, when sharded.
+    public var shard: Shard?
 
     /// Counts by severity.
     public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
@@ -102,6 +110,7 @@ public struct Reviewer {
         var result = ReviewResult(
             changeSet: changeSet, tasks: [], skipped: [], results: [], findings: [], seconds: 0, sandbox: nil,
             python: nil, testRunner: nil, notes: [])
+        result.shard = options.shard
 
         // Fast path: nothing that could be Python, nothing materialized.
         let mayHaveScripts = changeSet.files.contains { file in
@@ -115,6 +124,42 @@ public struct Reviewer {
             return result
         }
 
+        // The interpreter (found without running anything), then the cache: a range reviewed
+        // before returns here, without a snapshot.
+        let interpreter: Interpreter
+        let dropping = configuration.sandbox == .bubblewrap && geteuid() == 0
+        let (chosen, interpreterNote) = try InterpreterChoice.choose(
+            configured: configuration.python, worktree: repository.workingDirectory, droppingPrivileges: dropping)
+        interpreter = chosen
+        if let interpreterNote { emit(.note(interpreterNote), into: &result) }
+        let runKey = options.useCache && configuration.cacheSizeMB > 0
+            ? CacheKeys.run(
+                range: changeSet.range, repository: repository, configuration: configuration, interpreter: interpreter,
+                model: options.model) : nil
+        let cache = runKey == nil
+            ? nil : ResultCache(gitDirectory: repository.commonDirectory, maxBytes: configuration.cacheSizeMB * 1_048_576)
+        if let cache, let runKey, let cached = cache.load(CachedRun.self, key: CacheKeys.plan(run: runKey, shard: options.shard)) {
+            let entries = cached.tasks.map { cache.load(CachedTask.self, key: CacheKeys.task($0, run: runKey)) }
+            for warning in cache.takeWarnings() { emit(.note(warning), into: &result) }
+            if entries.allSatisfy({ $0 != nil }) {
+                let entries = entries.compactMap { $0 }
+                result.tasks = cached.tasks
+                result.skipped = cached.skipped
+                result.sandbox = cached.sandbox
+                result.python = interpreter.path
+                result.testRunner = cached.testRunner
+                result.results = entries.map(\.result)
+                result.modelCalls = entries.map(\.calls).reduce(0, +)
+                result.modelTokens = entries.map(\.tokens).reduce(0, +)
+                result.cachedTasks = entries.count
+                result.findings = Self.reportFindings(result.results)
+                emit(.note("all \(entries.count) result(s) from the cache in \(cache.directory) (--no-cache reruns them)"), into: &result)
+                phase("results from the cache")
+                result.seconds = Date().timeIntervalSince(started)
+                return result
+            }
+        }
+
         let head: Snapshot
         do {
             head = try repository.materialize(changeSet.range.head)
@@ -125,6 +170,11 @@ public struct Reviewer {
         let headFiles = DirectoryFiles(root: head.root)
         let (files, skipped) = planner.candidates(changeSet, head: headFiles)
         var (tasks, budgetSkipped) = planner.tasks(for: files, changeSet: changeSet, head: headFiles)
+        if let shard = options.shard {
+            let all = tasks.count
+            tasks = shard.select(tasks) { Self.shardCost($0, head: head.root) }
+            emit(.note("shard \(shard): \(tasks.count) of \(all) task(s)"), into: &result)
+        }
         phase("plan tasks")
         result.skipped = skipped + budgetSkipped
         guard !tasks.isEmpty else {
@@ -132,15 +182,9 @@ public struct Reviewer {
             return result
         }
 
-        // The sandbox and the interpreter.
+        // The sandbox.
         let sandbox: any Sandbox
-        let interpreter: Interpreter
         do {
-            let dropping = configuration.sandbox == .bubblewrap && geteuid() == 0
-            let (chosen, note) = try InterpreterChoice.choose(
-                configured: configuration.python, worktree: repository.workingDirectory, droppingPrivileges: dropping)
-            interpreter = chosen
-            if let note { emit(.note(note), into: &result) }
             switch configuration.sandbox {
             case .bubblewrap:
                 sandbox = try BubblewrapSandbox(interpreter: interpreter)
@@ -148,12 +192,8 @@ public struct Reviewer {
                 emit(.note("warning: --sandbox none: the reviewed code runs without isolation, with your privileges"), into: &result)
                 sandbox = UnsandboxedRunner()
             }
-        } catch let error as SandboxError {
-            throw ReviewFailure(error.description, status: .infrastructure)
-        } catch let error as ReviewFailure {
-            throw error
         } catch {
-            throw ReviewFailure("\(error)", status: .infrastructure)
+            throw ReviewFailure(error.description, status: .infrastructure)
         }
         var limits = Limits.standard
         limits.wallSeconds = Double(configuration.timeout)
@@ -227,6 +267,15 @@ public struct Reviewer {
                 return
             }
             onEvent(.taskStarted(index: index + 1, total: taskList.count, path: task.path))
+            let taskKey = runKey.map { CacheKeys.task(task, run: $0) }
+            if let cache, let taskKey, let hit = cache.load(CachedTask.self, key: taskKey) {
+                var slot = TaskSlot(result: hit.result)
+                slot.calls = hit.calls
+                slot.tokens = hit.tokens
+                slot.cached = true
+                slots.set(index, slot)
+                return
+            }
             let reader: BuiltinPolicy.SourceReader = { side, path in
                 let root = side == .head ? head.root : ((try? workspace.base()) ?? nil)
                 guard let root else { return nil }
@@ -265,6 +314,11 @@ public struct Reviewer {
                 }
                 slot.result = taskResult
                 slots.set(index, slot)
+                // Only outcomes that depend on the code alone are kept: not those where the
+                // model server failed or a run-wide budget cut the model short.
+                if let cache, let taskKey, slot.notes.isEmpty, shared.model != nil || modelSettings == nil {
+                    cache.store(CachedTask(result: taskResult, calls: slot.calls, tokens: slot.tokens), key: taskKey)
+                }
             } catch let error as ReviewFailure {
                 shared.fail(error)
             } catch let error as SandboxError {
@@ -292,12 +346,23 @@ public struct Reviewer {
             result.modelCalls += slot.calls
             result.modelTokens += slot.tokens
             if !slot.messages.isEmpty { result.conversations[slot.result.task.path] = slot.messages }
+            if slot.cached { result.cachedTasks += 1 }
             for note in slot.notes { emit(.note(note), into: &result) }
         }
         phase("investigate tasks")
-        var seen = Set<String>()
-        result.findings = result.results.flatMap(\.findings).sorted(by: Finding.reportOrder).filter {
-            seen.insert($0.fingerprint + "\($0.line)").inserted
+        result.findings = Self.reportFindings(result.results)
+        if let cache, let runKey {
+            // The plan is kept only for a complete review, so a re-run that hits it is complete too.
+            if result.skipped.count == skipped.count + budgetSkipped.count && result.results.count == tasks.count {
+                cache.store(
+                    CachedRun(tasks: tasks, skipped: result.skipped, sandbox: result.sandbox, testRunner: result.testRunner),
+                    key: CacheKeys.plan(run: runKey, shard: options.shard))
+            }
+            cache.evict()
+            for warning in cache.takeWarnings() { emit(.note(warning), into: &result) }
+            if result.cachedTasks > 0 {
+                emit(.note("\(result.cachedTasks) of \(tasks.count) result(s) from the cache in \(cache.directory)"), into: &result)
+            }
         }
         withExtendedLifetime(head) {}
         result.seconds = Date().timeIntervalSince(started)
@@ -333,6 +398,26 @@ public struct Reviewer {
         }
     }
 
+    /// A task's expected cost for sharding, from the revision alone: one for its own checks
+    /// and, per related test file, one plus one per 4 KiB.
+    static func shardCost(_ task: ReviewTask, head: String) -> Int {
+        var cost = 1
+        for test in task.tests {
+            var info = stat()
+            let size = stat(head + "/" + test, &info) == 0 ? Int(info.st_size) : 0
+            cost += 1 + size / 4096
+        }
+        return cost
+    }
+
+    /// All findings of the tasks, deduplicated and in report order.
+    static func reportFindings(_ results: [TaskResult]) -> [Finding] {
+        var seen = Set<String>()
+        return results.flatMap(\.findings).sorted(by: Finding.reportOrder).filter {
+            seen.insert($0.fingerprint + "\($0.line)").inserted
+        }
+    }
+
     private func emit(_ event: ReviewEvent, into result: inout ReviewResult) {
         if case .note(let text) = event { result.notes.append(text) }
         onEvent(event)
@@ -346,6 +431,8 @@ struct TaskSlot {
     var tokens = 0
     var messages: [ChatMessage] = []
     var notes: [String] = []
+    /// Whether the result came from the cache.
+    var cached = false
 }
 
 /// Hands out task indexes to worker threads.

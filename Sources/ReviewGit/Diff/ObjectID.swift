@@ -40,3 +40,15 @@ public struct ObjectID: Hashable, Sendable, Comparable, CustomStringConvertible 
         return oid
     }
 }
+
+extension ObjectID {
+    /// The id git gives a blob with these bytes (`git hash-object`): a content digest that
+    /// needs no repository, used for cache keys and checksums.
+    public static func blob(hashing bytes: [UInt8]) -> ObjectID {
+        var oid = git_oid()
+        bytes.withUnsafeBufferPointer { buffer in
+            _ = git_odb_hash(&oid, buffer.baseAddress, buffer.count, GIT_OBJECT_BLOB)
+        }
+        return ObjectID(oid)
+    }
+}

@@ -334,3 +334,15 @@ extension Repository {
         return tree
     }
 }
+
+extension Repository {
+    /// The id of a commit's tree: two commits with the same tree have the same files.
+    public func treeID(of commit: ObjectID) throws(GitError) -> ObjectID {
+        let tree = try self.tree(of: commit)
+        defer { git_tree_free(tree) }
+        guard let id = git_tree_id(tree) else {
+            throw .library(function: "git_tree_id", code: -1, message: "tree has no id")
+        }
+        return ObjectID(id.pointee)
+    }
+}

@@ -51,3 +51,36 @@ public struct JSONFormatter: ReviewFormatter {
         ])
     }
 }
+
+extension JSONFormatter {
+    /// Reads back one element of `findings` (the inverse of ``json(for:)``); `nil` when a
+    /// required member is missing or has the wrong type.
+    public static func finding(from value: JSONValue) -> Finding? {
+        guard let file = value["file"]?.stringValue, let line = value["line"]?.intValue,
+            let severity = value["severity"]?.stringValue.flatMap(Severity.init(rawValue:)),
+            let kind = value["kind"]?.stringValue.flatMap(FindingKind.init(rawValue:)),
+            let message = value["message"]?.stringValue
+        else { return nil }
+        var evidence: Evidence?
+        if let object = value["evidence"], case .object = object {
+            guard let command = object["command"]?.stringValue, let revision = object["revision"]?.stringValue,
+                let output = object["output"]?.stringValue
+            else { return nil }
+            evidence = Evidence(
+                command: command, revision: revision, exitCode: object["exitCode"]?.intValue.map { Int32(clamping: $0) },
+                output: output)
+        }
+        var suggestion: Suggestion?
+        if let object = value["suggestion"], case .object = object {
+            guard let patch = object["patch"]?.stringValue, let start = object["startLine"]?.intValue,
+                let end = object["endLine"]?.intValue, let replacement = object["replacement"]?.stringValue,
+                case .bool(let verified)? = object["verified"], let summary = object["summary"]?.stringValue
+            else { return nil }
+            suggestion = Suggestion(
+                patch: patch, startLine: start, endLine: end, replacement: replacement, verified: verified, summary: summary)
+        }
+        return Finding(
+            severity: severity, kind: kind, file: file, line: line, endLine: value["endLine"]?.intValue ?? line,
+            message: message, test: value["test"]?.stringValue, evidence: evidence, suggestion: suggestion)
+    }
+}

@@ -87,14 +87,28 @@ public struct Interpreter: Hashable, Sendable {
     static func resolveExecutable(_ path: String, searchPath: String?) -> String? {
         if path.contains("/") {
             let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-            return FileManager.default.isExecutableFile(atPath: absolute)
-                ? (absolute as NSString).standardizingPath : nil
+            return FileManager.default.isExecutableFile(atPath: absolute) ? lexicallyNormalized(absolute) : nil
         }
         for directory in (searchPath ?? "/usr/bin:/bin").split(separator: ":") {
             let candidate = String(directory) + "/" + path
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
+    }
+
+    /// Removes `.` and `..` components and repeated slashes without following symlinks
+    /// (Foundation's `standardizingPath` follows them, which turns a venv's `bin/python`
+    /// into the base interpreter).
+    static func lexicallyNormalized(_ path: String) -> String {
+        var components: [Substring] = []
+        for component in path.split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..": if !components.isEmpty { components.removeLast() }
+            default: components.append(component)
+            }
+        }
+        return "/" + components.joined(separator: "/")
     }
 
     static func realPath(_ path: String) -> String {

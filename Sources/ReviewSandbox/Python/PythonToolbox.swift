@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Functions and classes of a Python file, with their line spans (1-based, inclusive).
-public struct PythonSymbol: Hashable, Sendable {
+public struct PythonSymbol: Hashable, Sendable, Codable {
     public var name: String
     public var kind: String
     public var line: Int

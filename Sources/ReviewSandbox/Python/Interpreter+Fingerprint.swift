@@ -1,0 +1,48 @@
+import Foundation
+
+extension Interpreter {
+    /// A description of the interpreter and its installed packages that changes when either
+    /// does, read from the file system only (no interpreter is started, so it costs a few
+    /// `stat` calls): the executable's real path, size and modification time, and the
+    /// modification time and inode of every package directory under its prefixes.
+    ///
+    /// Installing, upgrading or removing a package adds or removes entries in a package
+    /// directory (its `*.dist-info`), which changes that directory's modification time.
+    /// Editing an installed package's files in place is not seen.
+    public var packageFingerprint: String {
+        var parts = [Interpreter.statLine(Interpreter.realPath(path))]
+        var roots: [String] = []
+        for root in [prefix, basePrefix].map(Interpreter.realPath) where !roots.contains(root) { roots.append(root) }
+        for root in roots {
+            for directory in Interpreter.packageDirectories(under: root) {
+                parts.append(Interpreter.statLine(directory))
+            }
+        }
+        return parts.joined(separator: "\n")
+    }
+
+    /// `site-packages` and `dist-packages` directories below a prefix (`lib/python3.X/...`,
+    /// `lib/python3/dist-packages`, `local/lib/python3.X/...`), sorted.
+    static func packageDirectories(under root: String) -> [String] {
+        var found: [String] = []
+        for library in [root + "/lib", root + "/local/lib"] {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: library) else { continue }
+            for entry in entries.sorted() where entry.hasPrefix("python") {
+                for leaf in ["site-packages", "dist-packages"] {
+                    let candidate = library + "/" + entry + "/" + leaf
+                    var isDirectory: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
+                        found.append(candidate)
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    private static func statLine(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return path + " missing" }
+        return "\(path) \(info.st_ino) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+}
