@@ -13,7 +13,9 @@ struct CICommand: ParsableCommand {
             PR head; push reviews the pushed commits (a new branch: from its merge base with the \
             default branch). GitLab CI: CI_MERGE_REQUEST_DIFF_BASE_SHA, else CI_COMMIT_BEFORE_SHA. \
             On GitHub the Markdown report is appended to GITHUB_STEP_SUMMARY and annotations go \
-            to stdout; elsewhere the text report does. Exit codes as for review.
+            to stdout; elsewhere the text report does. With --shard I/N the job reviews a \
+            deterministic, cost-balanced share of the tasks; `review merge` joins the shards' \
+            JSON reports. Exit codes as for review.
             """
     )
 
@@ -29,8 +31,20 @@ struct CICommand: ParsableCommand {
     @Option(help: "Also write the JSON report to FILE.")
     var json: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Review only share I of N of the tasks (a CI matrix job); join the shards' --json reports with review merge.",
+            valueName: "I/N"))
+    var shard: String?
+
     @Option(name: .customShort("C"), help: "Run as if started in <path>.")
     var directory: String?
+
+    func validate() throws {
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard takes I/N with 1 <= I <= N, e.g. --shard 2/4")
+        }
+    }
 
     @OptionGroup var settings: ReviewSettings
 
@@ -45,6 +59,7 @@ struct CICommand: ParsableCommand {
         }).review({
             var options = ReviewOptions(directory: start, request: resolved.request, configuration: configuration)
             options.useCache = !settings.noCache
+            options.shard = shard.flatMap(Shard.init)
             (options.model, options.modelFallback) = try settings.modelSettings(configuration)
             return options
         }())
@@ -61,5 +76,59 @@ struct CICommand: ParsableCommand {
             Output.write(try rendering.render(.text, color: Terminal.wantsColor(FileHandle.standardOutput)))
         }
         if rendering.exitStatus != .clean { throw ExitCode(rendering.exitStatus.rawValue) }
+    }
+}
+
+/// `review merge FILE...`: one report from the JSON reports of a sharded review.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Join the JSON reports of sharded reviews (review ci --shard I/N --json FILE) into one report.",
+        discussion: """
+            The reports must be of the same range; when they are shards, every shard of the \
+            split must be given exactly once. Findings are deduplicated and ordered as one \
+            review orders them; the time is the slowest shard's. Exit codes as for review: 1 \
+            when a finding reaches --fail-on, 2 for reports that do not fit together.
+            """
+    )
+
+    @Argument(help: "The JSON reports (review --format json, review ci --json).")
+    var files: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Output format: text, json, markdown, patch, sarif, rdjsonl or github (repeatable).",
+            discussion: "Pair each --format with an --output FILE, in order; a format without one goes to stdout."))
+    var format: [OutputFormat] = []
+
+    @Option(help: "Write the matching --format to FILE (atomically).")
+    var output: [String] = []
+
+    @Option(help: "A directory of Mustache templates that override the shipped Markdown templates file by file.")
+    var template: String?
+
+    @Option(help: "Lowest severity that makes review exit 1: error, warning, info or none (default: error).")
+    var failOn: FailLevel = .error
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give the JSON reports to merge") }
+        if output.count > max(1, format.count) { throw ValidationError("each --output needs its own --format before it") }
+        if format.count - output.count > 1 {
+            throw ValidationError("only one --format can go to stdout; give the others an --output FILE")
+        }
+    }
+
+    func run() throws {
+        var documents: [(name: String, text: String)] = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ReviewFailure("cannot read \(file)", status: .usage)
+            }
+            documents.append((file, String(decoding: data, as: UTF8.self)))
+        }
+        let report = try ReportMerger.merge(documents)
+        try OutputPlan(formats: format, outputs: output, template: template).write(report)
+        let status = ResultRendering.exitStatus(of: report, failOn: failOn)
+        if status != .clean { throw ExitCode(status.rawValue) }
     }
 }

@@ -16,7 +16,7 @@ struct ReviewCommand: ParsableCommand {
             """,
         version: ReviewVersion.current,
         subcommands: [
-            RunCommand.self, CICommand.self, HookCommand.self, InstallHookCommand.self, UninstallHookCommand.self, ExportCommand.self,
+            RunCommand.self, CICommand.self, MergeCommand.self, HookCommand.self, InstallHookCommand.self, UninstallHookCommand.self, ExportCommand.self,
             SandboxCommandLine.self, ConfigCommand.self, DemoCommand.self,
         ],
         defaultSubcommand: RunCommand.self

@@ -48,6 +48,8 @@ public struct ReviewReport: Sendable {
     /// Model calls and tokens (0 without a model).
     public var modelCalls = 0
     public var modelTokens = 0
+    /// The share of the tasks this report covers (`2/4`), when the review was sharded.
+    public var shard: String?
 
     /// Creates a report.
     public init(

@@ -40,6 +40,7 @@ public struct ResultRendering {
             testRunner: result.testRunner, version: ReviewVersion.current)
         report.modelCalls = result.modelCalls
         report.modelTokens = result.modelTokens
+        report.shard = result.shard?.description
         return report
     }
 
@@ -47,11 +48,23 @@ public struct ResultRendering {
     public func render(_ format: OutputFormat, color: Bool = false, templates: String? = nil) throws(ReviewFailure)
         -> String
     {
+        try Self.render(report, format, color: color, templates: templates)
+    }
+
+    /// Any report in one format (also merged reports, which have no single result).
+    public static func render(_ report: ReviewReport, _ format: OutputFormat, color: Bool = false, templates: String? = nil)
+        throws(ReviewFailure) -> String
+    {
         do {
             return try format.formatter(color: color, templates: templates).format(report)
         } catch {
             throw ReviewFailure("cannot write the \(format.rawValue) report: \(error)", status: .infrastructure)
         }
+    }
+
+    /// The exit status of any report: 1 when a finding reaches `failOn`.
+    public static func exitStatus(of report: ReviewReport, failOn: FailLevel) -> ExitStatus {
+        report.findings.contains { failOn.fails($0.severity) } ? .findings : .clean
     }
 
     /// One task as JSON (in the plan and in the review report).

@@ -21,6 +21,7 @@ public struct JSONFormatter: ReviewFormatter {
                     ("sandbox", .optional(report.sandbox)), ("python", .optional(report.python)),
                     ("testRunner", .optional(report.testRunner)), ("version", .string(report.version)),
                     ("modelCalls", .int(report.modelCalls)), ("modelTokens", .int(report.modelTokens)),
+                    ("range", .string(report.range)), ("shard", .optional(report.shard)),
                 ])
             ))
         return JSONValue.object(members).rendered() + "\n"

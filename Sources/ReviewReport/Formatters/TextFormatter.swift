@@ -14,17 +14,18 @@ public struct TextFormatter: ReviewFormatter {
     public func format(_ report: ReviewReport) -> String {
         func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
         var out = ""
+        let range = report.shard.map { "\(report.range) (shard \($0))" } ?? report.range
         if report.reviewed.isEmpty {
             out += report.skipped.isEmpty
-                ? "review \(report.range): nothing to review (no changed Python files)\n"
-                : "review \(report.range): no file was reviewed\n"
+                ? "review \(range): nothing to review (no changed Python files)\n"
+                : "review \(range): no file was reviewed\n"
             for skipped in report.skipped { out += "  skipped \(skipped.path): \(skipped.reason)\n" }
             return out
         }
         let errors = report.count(.error)
         let warnings = report.count(.warning)
         let infos = report.count(.info)
-        out += "review \(report.range): \(report.reviewed.count) file\(report.reviewed.count == 1 ? "" : "s"), "
+        out += "review \(range): \(report.reviewed.count) file\(report.reviewed.count == 1 ? "" : "s"), "
         out += paint("\(errors) error\(errors == 1 ? "" : "s")", errors > 0 ? "1;31" : "32")
         out += ", \(warnings) warning\(warnings == 1 ? "" : "s"), \(infos) info"
         out += " (\(String(format: "%.1f", report.seconds)) s)\n"
