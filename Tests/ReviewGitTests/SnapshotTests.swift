@@ -24,6 +24,43 @@ struct SnapshotTests {
         }
     }
 
+    @Test func aSnapshotSharingAnotherStillMatchesGitArchiveAndLinksOnlyUnchangedFiles() throws {
+        let fixture = try TemporaryRepository()
+        var generator = HistoryGenerator(seed: 7)
+        let commits = try generator.generate(into: fixture, commitCount: 12)
+        let repository = try Repository.discover(from: fixture.path)
+        let head = try repository.materialize(.commit(ObjectID(hex: commits.last!.id)))
+        for base in commits.dropLast().suffix(4) {
+            let snapshot = try repository.materialize(.commit(ObjectID(hex: base.id)), sharingWith: head)
+            let oracle = try TemporaryRepository.makeDirectory()
+            defer { try? FileManager.default.removeItem(atPath: oracle) }
+            let archive = try fixture.gitData(["archive", "--format=tar", base.id])
+            let tar = try ProcessRunner.run("tar", ["-x", "-C", oracle], input: archive)
+            try #require(tar.status == 0, "\(tar.err)")
+            #expect(try Self.listing(snapshot.root) == (try Self.listing(oracle)), "commit \(base.id)")
+            #expect(try Self.sameContents(snapshot.root, oracle), "commit \(base.id)")
+        }
+        // Unchanged files share an inode; a changed file and a mode-only change do not.
+        let small = try TemporaryRepository()
+        try small.commit("base", files: ["same.py": "x = 1\n", "edited.py": "y = 1\n", "tool.sh": "echo\n"])
+        let baseID = try small.head()
+        try small.write("edited.py", "y = 2\n")
+        try small.write("tool.sh", "echo\n", executable: true)
+        try small.commit("head")
+        let smallRepository = try Repository.discover(from: small.path)
+        let smallHead = try smallRepository.materialize(.commit(ObjectID(hex: try small.head())))
+        let smallBase = try smallRepository.materialize(.commit(ObjectID(hex: baseID)), sharingWith: smallHead)
+        func inode(_ path: String) throws -> UInt64 {
+            UInt64(try #require(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int))
+        }
+        #expect(try inode(smallBase.root + "/same.py") == (try inode(smallHead.root + "/same.py")))
+        #expect(try inode(smallBase.root + "/edited.py") != (try inode(smallHead.root + "/edited.py")))
+        #expect(try inode(smallBase.root + "/tool.sh") != (try inode(smallHead.root + "/tool.sh")))
+        #expect(!FileManager.default.isExecutableFile(atPath: smallBase.root + "/tool.sh"))
+        #expect(FileManager.default.isExecutableFile(atPath: smallHead.root + "/tool.sh"))
+        #expect(try String(contentsOfFile: smallBase.root + "/edited.py", encoding: .utf8) == "y = 1\n")
+    }
+
     @Test func snapshotIsRemovedWhenReleased() throws {
         let fixture = try TemporaryRepository()
         try fixture.commit("one", files: ["a.py": "a = 1\n"])

@@ -223,7 +223,7 @@ public struct Reviewer {
         }
 
         // The base snapshot, written only if some task needs it.
-        let baseBox = BaseSnapshot(repository: repository, base: changeSet.range.base)
+        let baseBox = BaseSnapshot(repository: repository, base: changeSet.range.base, sharingWith: head)
         let scratch: String
         do {
             scratch = try TemporaryDirectories.make(prefix: "review-scratch-")
@@ -560,17 +560,20 @@ final class SpeculativeSession: @unchecked Sendable {
 final class BaseSnapshot {
     private let repository: Repository
     private let base: ObjectID?
+    private let head: Snapshot
     private var snapshot: Snapshot?
 
-    init(repository: Repository, base: ObjectID?) {
+    /// - Parameter head: the head snapshot, whose unchanged files the base hard-links.
+    init(repository: Repository, base: ObjectID?, sharingWith head: Snapshot) {
         self.repository = repository
         self.base = base
+        self.head = head
     }
 
     func root() throws -> String? {
         guard let base else { return nil }
         if let snapshot { return snapshot.root }
-        let made = try repository.materialize(.commit(base))
+        let made = try repository.materialize(.commit(base), sharingWith: head)
         snapshot = made
         return made.root
     }

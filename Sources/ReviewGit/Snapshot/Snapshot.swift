@@ -38,6 +38,16 @@ extension Repository {
     /// - Returns: the snapshot; its directory lives as long as the returned object.
     /// - Throws: a library error or ``GitError/io(path:message:)``.
     public func materialize(_ revision: Revision) throws(GitError) -> Snapshot {
+        try materialize(revision, sharingWith: nil)
+    }
+
+    /// Writes a revision's files, hard-linking from `other` every file that is the same blob
+    /// with the same mode at the same path there (so base and head share unchanged files
+    /// instead of holding two full trees). Both snapshots are read-only to the sandbox, and
+    /// review never writes into a snapshot after creating it, so a shared inode is safe.
+    ///
+    /// - Parameter other: a snapshot of a commit (a worktree snapshot is not shared from).
+    public func materialize(_ revision: Revision, sharingWith other: Snapshot?) throws(GitError) -> Snapshot {
         // The parent may be passed through but not listed (0711): bwrap resolves the mount
         // source as the sandbox's unprivileged uid. The tree is world-readable (0755) so
         // that uid can read it at its mount point.
@@ -47,7 +57,12 @@ extension Repository {
         do throws(GitError) {
             try TreeWriter.makeDirectory(Array(root.utf8))
             chmod(root, 0o755)
-            let count = try export(revision, into: root)
+            let count: Int
+            if case .commit(let id) = revision, let other, case .commit(let otherID) = other.revision {
+                count = try writeTree(of: id, into: root, sharingWith: (other.root, otherID))
+            } else {
+                count = try export(revision, into: root)
+            }
             return Snapshot(container: container, root: root, revision: revision, entryCount: count)
         } catch {
             TemporaryDirectories.remove(container)
@@ -74,11 +89,15 @@ extension Repository {
         }
     }
 
-    private func writeTree(of commit: ObjectID, into root: String) throws(GitError) -> Int {
+    private func writeTree(
+        of commit: ObjectID, into root: String, sharingWith shared: (root: String, commit: ObjectID)? = nil
+    ) throws(GitError) -> Int {
         let tree = try self.tree(of: commit)
         defer { git_tree_free(tree) }
-        var writer = TreeWriter(repository: self, root: root)
-        try writer.write(tree: tree, prefix: [])
+        let mirror = try shared.map { (shared) throws(GitError) in try self.tree(of: shared.commit) }
+        defer { if let mirror { git_tree_free(mirror) } }
+        var writer = TreeWriter(repository: self, root: root, sharedRoot: shared?.root)
+        try writer.write(tree: tree, prefix: [], mirror: mirror)
         return writer.count
     }
 }

@@ -5,15 +5,23 @@ internal import CGit2
 struct TreeWriter {
     let repository: Repository
     let root: String
+    /// Another snapshot's directory whose unchanged files are hard-linked instead of written.
+    let sharedRoot: String?
     private(set) var count = 0
+    /// Files hard-linked from `sharedRoot`.
+    private(set) var linked = 0
 
-    init(repository: Repository, root: String) {
+    init(repository: Repository, root: String, sharedRoot: String? = nil) {
         self.repository = repository
         self.root = root
+        self.sharedRoot = sharedRoot
     }
 
     /// Writes `tree` below `prefix` (raw path bytes relative to the root, no trailing `/`).
-    mutating func write(tree: OpaquePointer, prefix: [UInt8]) throws(GitError) {
+    ///
+    /// - Parameter mirror: the tree at the same prefix in the snapshot at `sharedRoot`; a
+    ///   file with the same blob and mode there is hard-linked, not inflated and written.
+    mutating func write(tree: OpaquePointer, prefix: [UInt8], mirror: OpaquePointer? = nil) throws(GitError) {
         let entries = git_tree_entrycount(tree)
         for index in 0..<entries {
             guard let entry = git_tree_entry_byindex(tree, index), let namePointer = git_tree_entry_name(entry) else {
@@ -26,13 +34,20 @@ struct TreeWriter {
             let path = TreeWriter.join(root, relative)
             let mode = UInt32(git_tree_entry_filemode(entry).rawValue)
             guard let oid = git_tree_entry_id(entry) else { continue }
+            let twin = mirror.flatMap { git_tree_entry_byname($0, namePointer) }
+            let twinMode = twin.map { UInt32(git_tree_entry_filemode($0).rawValue) }
             switch mode {
             case 0o040000:
                 try TreeWriter.makeDirectory(path)
                 var subtree: OpaquePointer?
                 try check(git_tree_lookup(&subtree, repository.pointer, oid), "git_tree_lookup")
                 defer { git_tree_free(subtree) }
-                if let subtree { try write(tree: subtree, prefix: relative) }
+                var mirrorSubtree: OpaquePointer?
+                if let twin, twinMode == 0o040000, let twinID = git_tree_entry_id(twin) {
+                    _ = git_tree_lookup(&mirrorSubtree, repository.pointer, twinID)
+                }
+                defer { if let mirrorSubtree { git_tree_free(mirrorSubtree) } }
+                if let subtree { try write(tree: subtree, prefix: relative, mirror: mirrorSubtree) }
             case 0o160000:
                 try TreeWriter.makeDirectory(path)
                 count += 1
@@ -40,6 +55,11 @@ struct TreeWriter {
                 let target = try blobContent(oid)
                 try TreeWriter.makeSymlink(path, target: target)
                 count += 1
+            case _ where (mode == 0o100644 || mode == 0o100755) && twinMode == mode
+                && twin.flatMap(git_tree_entry_id).map({ git_oid_equal($0, oid) != 0 }) == true
+                && linkShared(relative, to: path):
+                count += 1
+                linked += 1
             default:
                 var blob: OpaquePointer?
                 try check(git_blob_lookup(&blob, repository.pointer, oid), "git_blob_lookup")
@@ -50,6 +70,14 @@ struct TreeWriter {
                 count += 1
             }
         }
+    }
+
+    /// Hard-links the file at `relative` in the shared snapshot to `path`; false when the
+    /// link cannot be made (another file system, a missing file), and the caller writes it.
+    private func linkShared(_ relative: [UInt8], to path: [UInt8]) -> Bool {
+        guard let sharedRoot else { return false }
+        let source = TreeWriter.join(sharedRoot, relative)
+        return TreeWriter.withCPath(source) { from in TreeWriter.withCPath(path) { link(from, $0) == 0 } }
     }
 
     private func blobContent(_ oid: UnsafePointer<git_oid>) throws(GitError) -> [UInt8] {
