@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Generate a reproducible Python project in a git repository for the review benchmarks.
 
-usage: generate_project.py DIR [--modules 50] [--tests-per-module 6] [--changed 5] [--seed 1]
+usage: generate_project.py DIR [--modules 50] [--tests-per-module 6] [--changed 5] [--broken 0] [--seed 1]
 
 `main` holds a package `proj` of N modules with tests (tests/test_mod_I.py, one file per
-module); the branch `feature` changes M modules in ways that keep every test passing.
+module); the branch `feature` changes M modules in ways that keep every test passing,
+except that in the first B of them f0 returns one more (its tests fail: a regression).
 """
 import argparse
 import os
@@ -55,6 +56,7 @@ def main():
     parser.add_argument("--modules", type=int, default=50)
     parser.add_argument("--tests-per-module", type=int, default=6)
     parser.add_argument("--changed", type=int, default=5)
+    parser.add_argument("--broken", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -71,13 +73,15 @@ def main():
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "base")
     git(root, "checkout", "-q", "-b", "feature")
-    for index in rng.sample(range(args.modules), min(args.changed, args.modules)):
+    for position, index in enumerate(rng.sample(range(args.modules), min(args.changed, args.modules))):
         path = os.path.join(root, "proj", f"mod_{index}.py")
         with open(path) as handle:
             text = handle.read()
         # A behaviour-preserving edit: a docstring and a renamed local.
         text = text.replace("    total = x\n", '    """Accumulate."""\n    acc = x\n', 1)
         text = text.replace("        total += step", "        acc += step", 1).replace("    return total", "    return acc", 1)
+        if position < args.broken:
+            text = text.replace("    return acc\n", "    return acc + 1\n", 1)
         with open(path, "w") as handle:
             handle.write(text)
     git(root, "commit", "-q", "-am", "refactor")

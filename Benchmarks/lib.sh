@@ -44,3 +44,12 @@ review_bin() {
     local here; here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
     echo "$here/.build/release/review"
 }
+
+# peak_rss_mb COMMAND...: the peak resident memory of the command (and its children) in MB.
+peak_rss_mb() {
+    python3 -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print("%.1f" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+' "$@"
+}

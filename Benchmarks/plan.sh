@@ -23,6 +23,10 @@ plan_git() { git -C "$repo" diff -M --raw --numstat base head; }
 read -r mine theirs < <(compare_ms "$runs" plan_review plan_git)
 report "review --plan --format json / git diff -M --raw --numstat" "$mine" "$theirs" "git" "1.0"
 
+mine=$(peak_rss_mb "$review" --plan --format json -C "$repo" base..head)
+theirs=$(peak_rss_mb git -C "$repo" diff -M --raw --numstat base head)
+printf '%-58s %6s MB (git diff %s MB; target < 200 MB)\n' "peak memory (max RSS) of review --plan on this range" "$mine" "$theirs"
+
 export_review() { rm -rf "$work/out"; "$review" export -C "$repo" head -o "$work/out"; }
 export_git() { rm -rf "$work/out"; mkdir "$work/out"; git -C "$repo" archive head | tar -x -C "$work/out"; }
 read -r mine theirs < <(compare_ms "$(( runs < 3 ? runs : 3 ))" export_review export_git)

@@ -5,4 +5,5 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/plan.sh"
 "$here/review.sh"
+"$here/speed.sh"
 "$here/agent.sh"
