@@ -5,7 +5,8 @@ usage: generate_project.py DIR [--modules 50] [--tests-per-module 6] [--changed 
 
 `main` holds a package `proj` of N modules with tests (tests/test_mod_I.py, one file per
 module); the branch `feature` changes M modules in ways that keep every test passing,
-except that in the first B of them f0 returns one more (its tests fail: a regression).
+except that in the first B of them f1..f5 return one more for x > 0 (their tests fail:
+a regression).
 """
 import argparse
 import os
@@ -81,7 +82,7 @@ def main():
         text = text.replace("    total = x\n", '    """Accumulate."""\n    acc = x\n', 1)
         text = text.replace("        total += step", "        acc += step", 1).replace("    return total", "    return acc", 1)
         if position < args.broken:
-            text = text.replace("    return acc\n", "    return acc + 1\n", 1)
+            text = text.replace("    return total\n", "    return total + (x > 0)\n")
         with open(path, "w") as handle:
             handle.write(text)
     git(root, "commit", "-q", "-am", "refactor")

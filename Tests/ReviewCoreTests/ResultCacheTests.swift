@@ -186,4 +186,25 @@ struct ResultCacheTests {
             atPath: packages + "/newpkg-1.0.dist-info", withIntermediateDirectories: true)
         #expect(interpreter.packageFingerprint != before)
     }
+
+    @Test func pytestIsSeenOnDiskOnlyWhereTheInterpreterWouldSeeIt() throws {
+        let venv = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: venv) }
+        try FileManager.default.createDirectory(atPath: venv + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: venv + "/bin/python", withDestinationPath: "/usr/bin/python3")
+        let packages = venv + "/lib/python3.11/site-packages"
+        try FileManager.default.createDirectory(atPath: packages, withIntermediateDirectories: true)
+        let system = try #require(Interpreter.locate("/usr/bin/python3"))
+        try #require(system.hasPackageOnDisk("pytest"), "Debian's python3-pytest is installed")
+        try "home = /usr/bin\ninclude-system-site-packages = false\n".write(
+            toFile: venv + "/pyvenv.cfg", atomically: true, encoding: .utf8)
+        #expect(!(try #require(Interpreter.locate(venv + "/bin/python"))).hasPackageOnDisk("pytest"))
+        try "home = /usr/bin\ninclude-system-site-packages = true\n".write(
+            toFile: venv + "/pyvenv.cfg", atomically: true, encoding: .utf8)
+        #expect((try #require(Interpreter.locate(venv + "/bin/python"))).hasPackageOnDisk("pytest"))
+        try "home = /usr/bin\n".write(toFile: venv + "/pyvenv.cfg", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: packages + "/pytest", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: packages + "/pytest/__init__.py", contents: Data())
+        #expect((try #require(Interpreter.locate(venv + "/bin/python"))).hasPackageOnDisk("pytest"))
+    }
 }

@@ -21,6 +21,28 @@ extension Interpreter {
         return parts.joined(separator: "\n")
     }
 
+    /// Whether a package (a directory with `__init__.py`) named `name` lies in one of the
+    /// interpreter's package directories.
+    /// A virtual environment sees its base installation's packages only when its
+    /// `pyvenv.cfg` says `include-system-site-packages = true`.
+    public func hasPackageOnDisk(_ name: String) -> Bool {
+        var roots = [Interpreter.realPath(prefix)]
+        let base = Interpreter.realPath(basePrefix)
+        if base != roots[0] {
+            let configuration = (try? String(contentsOfFile: prefix + "/pyvenv.cfg", encoding: .utf8)) ?? ""
+            let includesSystem = configuration.split(separator: "\n").contains { line in
+                let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                return parts.count == 2 && parts[0] == "include-system-site-packages" && parts[1].lowercased() == "true"
+            }
+            if includesSystem { roots.append(base) }
+        }
+        return roots.contains { root in
+            Interpreter.packageDirectories(under: root).contains {
+                FileManager.default.fileExists(atPath: $0 + "/" + name + "/__init__.py")
+            }
+        }
+    }
+
     /// `site-packages` and `dist-packages` directories below a prefix (`lib/python3.X/...`,
     /// `lib/python3/dist-packages`, `local/lib/python3.X/...`), sorted.
     static func packageDirectories(under root: String) -> [String] {

@@ -46,6 +46,12 @@ public final class PythonToolbox: Sendable {
     /// - Throws: ``SandboxError/noUsableInterpreter(_:)`` when Python does not start.
     public func hasPytest() throws(SandboxError) -> Bool {
         if let known = pytestKnown.withLock({ $0 }) { return known }
+        // Seen on disk in the interpreter's package directories: no probe, which would
+        // cost an interpreter start in front of the first test session.
+        if interpreter.hasPackageOnDisk("pytest") {
+            pytestKnown.withLock { $0 = true }
+            return true
+        }
         let probe = try sandbox.run(
             SandboxCommand(
                 arguments: [interpreter.path, "-c", PythonScripts.hasPytest], limits: Limits(wallSeconds: 60)))
