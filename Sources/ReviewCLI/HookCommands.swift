@@ -48,6 +48,11 @@ struct HookCommand: ParsableCommand {
         if configuration.origins["budget-seconds"] == nil {
             try configuration.set("budget-seconds", text: "60", origin: "pre-push default")
         }
+        // Recording an impact map runs the whole suite once: not in a hook; use one if CI or
+        // an earlier review recorded it.
+        if configuration.origins["impact-map"] == nil {
+            try configuration.set("impact-map", text: "existing", origin: "pre-push default")
+        }
         let entries: [PushRanges.Entry]
         let notes: [String]
         if name == "pre-commit" {

@@ -27,6 +27,7 @@ extension OutputFormat: ExpressibleByArgument {}
 
 extension FailLevel: ExpressibleByArgument {}
 extension SandboxMode: ExpressibleByArgument {}
+extension ImpactMapMode: ExpressibleByArgument {}
 
 /// Options shared by the commands that review: configuration and execution settings.
 struct ReviewSettings: ParsableArguments {
@@ -59,6 +60,9 @@ struct ReviewSettings: ParsableArguments {
 
     @Flag(help: "Neither reuse nor keep results in the result cache (<git dir>/review/cache).")
     var noCache = false
+
+    @Option(help: "Test selection by an impact map recorded at base: auto (record when missing), existing (never record; the pre-push default) or off (import graph only).")
+    var impactMap: ImpactMapMode?
 
     @Option(help: "An OpenAI-compatible server for the model-driven agent, e.g. http://127.0.0.1:8080/v1 (or REVIEW_MODEL_URL).")
     var modelUrl: String?
@@ -116,6 +120,7 @@ struct ReviewSettings: ParsableArguments {
         if let maxFiles { try configuration.set("max-files", text: String(maxFiles), origin: "flag --max-files") }
         if let maxTests { try configuration.set("max-tests", text: String(maxTests), origin: "flag --max-tests") }
         if let jobs { try configuration.set("jobs", text: String(jobs), origin: "flag --jobs") }
+        if let impactMap { try configuration.set("impact-map", text: impactMap.rawValue, origin: "flag --impact-map") }
         if let budgetSeconds {
             try configuration.set("budget-seconds", text: String(budgetSeconds), origin: "flag --budget-seconds")
         }

@@ -96,7 +96,7 @@ struct ExecutionReviewTests {
         var files = PythonProject.baseFiles
         files["tests/test_ops.py"]! += "\n\ndef test_known_bug():\n    assert sub(1, 1) == 1\n"
         let project = try PythonProject(files: files)
-        try project.replace("calc/ops.py", "def add(a, b):\n", with: "def add(a, b):\n    # adds\n")
+        try project.replace("calc/ops.py", "def sub(a, b):\n", with: "def sub(a, b):\n    # subtracts\n")
         let run = try project.review()
         #expect(run.status == 0, "\(run)")
         #expect(run.summary == ["info/pre-existing-failure:tests/test_ops.py:22"], "\(run)")
@@ -242,7 +242,7 @@ struct ExecutionReviewTests {
         var files = PythonProject.baseFiles
         files["tests/test_ops.py"]! += "\n\ndef test_known_bug():\n    assert sub(1, 1) == 1\n"
         let project = try PythonProject(files: files)
-        try project.replace("calc/ops.py", "def add(a, b):\n", with: "def add(a, b):\n    # adds\n")
+        try project.replace("calc/ops.py", "def sub(a, b):\n", with: "def sub(a, b):\n    # subtracts\n")
         #expect(try project.review(["--fail-on", "error"]).status == 0)
         #expect(try project.review(["--fail-on", "warning"]).status == 0)
         #expect(try project.review(["--fail-on", "info"]).status == 1)
@@ -252,7 +252,7 @@ struct ExecutionReviewTests {
 
     @Test func timeBudgetListsWhatWasNotReviewed() throws {
         var files = PythonProject.baseFiles
-        files["tests/test_ops.py"]! += "\n\nimport time\n\n\ndef test_slow():\n    time.sleep(2)\n"
+        files["tests/test_ops.py"]! += "\n\nimport time\n\n\ndef test_slow():\n    time.sleep(2)\n    assert sub(2, 1) == 1\n"
         let project = try PythonProject(files: files)
         try project.replace("calc/ops.py", "return a - b", with: "return b - a")
         let run = try project.review(["--budget-seconds", "1"])

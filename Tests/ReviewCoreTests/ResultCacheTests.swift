@@ -32,7 +32,7 @@ struct ResultCacheTests {
         #expect(NSDictionary(dictionary: firstFinding).isEqual(to: secondFinding))
         // The cache is in the repository's git dir.
         let entries = try FileManager.default.contentsOfDirectory(atPath: project.repository.path + "/.git/review/cache")
-        #expect(entries.count == 2, "one run entry and one task entry: \(entries)")
+        #expect(entries.count == 3, "the run's plan, the task and the base tree's impact map: \(entries)")
     }
 
     @Test func noCacheRunsAgain() throws {
@@ -204,7 +204,7 @@ struct ResultCacheTests {
         #expect((try #require(Interpreter.locate(venv + "/bin/python"))).hasPackageOnDisk("pytest"))
         try "home = /usr/bin\n".write(toFile: venv + "/pyvenv.cfg", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: packages + "/pytest", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: packages + "/pytest/__init__.py", contents: Data())
+        #expect(FileManager.default.createFile(atPath: packages + "/pytest/__init__.py", contents: Data()))
         #expect((try #require(Interpreter.locate(venv + "/bin/python"))).hasPackageOnDisk("pytest"))
     }
 }

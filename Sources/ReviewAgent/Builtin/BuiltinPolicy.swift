@@ -18,7 +18,7 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 1
+    public static let version = 2
 
     private let task: ReviewTask
     private let read: SourceReader
@@ -116,12 +116,12 @@ public struct BuiltinPolicy: Policy {
                 return conclude()
             }
             phase = .afterTestsHead
-            return .execute(.runTests(task.tests, side: .head, overrides: []), note: "the related tests")
+            return .execute(.runTests(task.testTargets, side: .head, overrides: []), note: "the related tests")
         case .afterTestsHead:
             return try afterTestsHead()
         case .brokenBase(let headRun):
             phase = .afterBrokenBase(headRun)
-            return .execute(.runTests(task.tests, side: .base, overrides: []), note: "does the run break at base too?")
+            return .execute(.runTests(task.testTargets, side: .base, overrides: []), note: "does the run break at base too?")
         case .afterBrokenBase(let headRun):
             let baseBroke: Bool
             if case .tests(let run)? = last { baseBroke = run.runnerBroke } else { baseBroke = false }
@@ -412,7 +412,9 @@ public struct BuiltinPolicy: Policy {
         lines.append("1. Byte-compile `\(task.path)` at head.")
         if let module = task.module, !task.isTestFile { lines.append("2. Import `\(module)` at head.") }
         if task.tests.isEmpty {
-            lines.append("3. No related tests were found.")
+            lines.append("3. No related tests were found (\(task.testSelection)).")
+        } else if let nodes = task.testNodes {
+            lines.append("3. Run \(nodes.count) test(s) of \(task.tests.count) file(s) at head, chosen by the \(task.testSelection).")
         } else {
             let listed = task.tests.prefix(8).map { "`\($0)` (\(task.testReasons[$0] ?? "related"))" }
             lines.append("3. Run \(task.tests.count) related test file(s) at head: \(listed.joined(separator: ", "))\(task.tests.count > 8 ? ", ..." : "").")

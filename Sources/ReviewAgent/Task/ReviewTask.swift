@@ -47,6 +47,15 @@ public struct ReviewTask: Hashable, Sendable, Codable {
     public var testReasons: [String: String]
     /// Test files that were added or changed in the range (their failures are "new").
     public var changedTests: Set<String>
+    /// The tests to run when the impact map chose them: pytest node ids (without
+    /// parameters) of unchanged test files, and whole files for test files changed in the
+    /// range; `nil` when whole related files run (import graph).
+    public var testNodes: [String]?
+    /// How the tests were selected, for the report (`impact map (...)`, `import graph (...)`).
+    public var testSelection = "import graph"
+
+    /// What the test runner is given: the impact map's node ids, else the related files.
+    public var testTargets: [String] { testNodes ?? tests }
 
     /// Creates a task.
     public init(

@@ -55,6 +55,21 @@ enum CacheKeys {
         ])
     }
 
+    /// The key of the impact map of a range's base tree: the base tree, the interpreter and
+    /// its packages, the settings, the import paths and review's version. A changed test
+    /// suite or code changes the tree; a changed dependency changes the package fingerprint.
+    static func impactMap(
+        range: ResolvedRange, repository: Repository, configuration: Configuration, interpreter: Interpreter,
+        importPaths: [String]
+    ) -> CacheKey? {
+        guard let base = range.base, let tree = try? repository.treeID(of: base) else { return nil }
+        return CacheKey([
+            "impact-map 1", "review \(ReviewVersion.current)", "config " + configuration.resultFingerprint,
+            "python \(interpreter.path)", interpreter.packageFingerprint, "base-tree \(tree.hex)",
+            "import-paths " + importPaths.joined(separator: ":"),
+        ])
+    }
+
     /// The key of a run's plan (its tasks), which depends on the shard too.
     static func plan(run: CacheKey, shard: Shard?) -> CacheKey {
         run.adding(["plan", "shard \(shard?.description ?? "all")"])

@@ -10,6 +10,16 @@ public enum SandboxMode: String, Sendable, CaseIterable {
     case none
 }
 
+/// Whether tests are selected with an impact map (recorded at the base revision).
+public enum ImpactMapMode: String, Sendable, CaseIterable {
+    /// Use the map of the base tree; record it (one run of the suite at base) when missing.
+    case auto
+    /// Use a map when one was recorded before; never record one (the pre-push default).
+    case existing
+    /// Select by the import graph only.
+    case off
+}
+
 /// The lowest severity that makes `review` exit 1; reviewdog's level names.
 public enum FailLevel: String, Sendable, CaseIterable {
     case error, warning, info, none
@@ -54,6 +64,8 @@ public struct Configuration: Sendable {
     /// The most megabytes the result cache in `<git dir>/review/cache` may hold before the
     /// least recently used entries go (0: no cache).
     public var cacheSizeMB: Int = 256
+    /// Test selection by an impact map recorded at base.
+    public var impactMap: ImpactMapMode = .auto
     /// The sandbox.
     public var sandbox: SandboxMode = .bubblewrap
     /// `[tool.review.model]`: the model server (`url`, `name`, `fallback`, `constrained`, `timeout`).
@@ -74,7 +86,7 @@ public struct Configuration: Sendable {
     /// The keys accepted in the config files.
     public static let keys = [
         "include", "exclude", "tests", "python", "timeout", "fail-on", "max-files", "max-tests", "jobs", "sandbox",
-        "budget-seconds", "cache-size-mb",
+        "budget-seconds", "cache-size-mb", "impact-map",
     ]
 
     /// Creates the defaults.
@@ -268,6 +280,10 @@ public struct Configuration: Sendable {
             guard let mode = SandboxMode(rawValue: text) else { throw bad("bubblewrap or none") }
             sandbox = mode
         case ("sandbox", _): throw bad("bubblewrap or none")
+        case ("impact-map", .string(let text)):
+            guard let mode = ImpactMapMode(rawValue: text) else { throw bad("one of auto, existing, off") }
+            impactMap = mode
+        case ("impact-map", _): throw bad("one of auto, existing, off")
         default:
             throw ReviewFailure("\(origin): unknown key '\(key)'", status: .usage)
         }
@@ -301,6 +317,7 @@ public struct Configuration: Sendable {
             ("timeout", String(timeout)), ("fail-on", "\"\(failOn.rawValue)\""), ("max-files", String(maxFiles)),
             ("max-tests", String(maxTests)), ("jobs", String(jobs)), ("sandbox", "\"\(sandbox.rawValue)\""),
             ("budget-seconds", String(budgetSeconds)), ("cache-size-mb", String(cacheSizeMB)),
+            ("impact-map", "\"\(impactMap.rawValue)\""),
         ]
         var lines = values.map { key, value in
             var origin = origins[key] ?? "default"

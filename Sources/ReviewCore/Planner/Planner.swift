@@ -86,6 +86,7 @@ public struct Planner {
                 configuration.isTestFile($0)
             })
         var tasks: [ReviewTask] = []
+        let graph = selected.isEmpty ? nil : ImportGraph(files: head, tests: testFiles.files)
         for file in selected {
             guard let path = file.path.string else { continue }
             let basePath = file.status == .added ? nil : file.oldPath?.string
@@ -106,10 +107,10 @@ public struct Planner {
                 add(path, "the changed test file")
             } else {
                 let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-                let importers = layout.module.map { testFiles.importers(of: $0) } ?? []
-                for test in importers where changedTests.contains(test) { add(test, "changed in the range") }
+                let reaching = layout.module.flatMap { graph?.tests(reaching: $0) } ?? []
+                for (test, _) in reaching where changedTests.contains(test) { add(test, "changed in the range") }
                 for test in testFiles.named(after: name) { add(test, "named after the module") }
-                for test in importers { add(test, "imports the module") }
+                for (test, reason) in reaching { add(test, reason) }
             }
             if tests.count > configuration.maxTests {
                 skipped.append(
@@ -190,17 +191,15 @@ struct ModuleLayout {
     }
 }
 
-/// The test files of a revision and what they import (a static scan of the source).
+/// The test files of a revision.
 struct TestIndex {
     private(set) var files: [String] = []
-    private var sources: [String: String] = [:]
 
     init(files project: ProjectFiles, configuration: Configuration) {
         for path in project.paths where path.hasSuffix(".py") && configuration.isTestFile(path) {
             if path.split(separator: "/").dropLast().contains(where: IgnoredDirectories.contains) { continue }
             guard configuration.exclusionReason(for: path) == nil else { continue }
             files.append(path)
-            sources[path] = project.text(path) ?? ""
         }
     }
 
@@ -209,37 +208,6 @@ struct TestIndex {
         files.filter {
             let file = ($0 as NSString).lastPathComponent
             return file == "test_\(name).py" || file == "\(name)_test.py"
-        }
-    }
-
-    /// Test files whose source imports `module` (`import a.b`, `from a.b import`, `from a import b`).
-    func importers(of module: String) -> [String] {
-        let parts = module.split(separator: ".").map(String.init)
-        let parent = parts.dropLast().joined(separator: ".")
-        let leaf = parts.last ?? module
-        return files.filter { file in
-            guard let source = sources[file] else { return false }
-            for rawLine in source.split(separator: "\n") {
-                let line = rawLine.trimmingCharacters(in: .whitespaces)
-                if line.hasPrefix("import ") {
-                    let names = line.dropFirst(7).split(separator: ",").map {
-                        $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
-                    }
-                    if names.contains(where: { $0 == module || $0.hasPrefix(module + ".") }) { return true }
-                } else if line.hasPrefix("from ") {
-                    let rest = line.dropFirst(5).split(separator: " ", maxSplits: 2).map(String.init)
-                    guard rest.count >= 3, rest[1] == "import" else { continue }
-                    let source = rest[0]
-                    if source == module || source.hasPrefix(module + ".") { return true }
-                    if !parent.isEmpty && source == parent {
-                        let imported = rest[2].replacingOccurrences(of: "(", with: "").split(separator: ",").map {
-                            $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
-                        }
-                        if imported.contains(leaf) { return true }
-                    }
-                }
-            }
-            return false
         }
     }
 }

@@ -77,6 +77,8 @@ public struct ResultRendering {
                 .array(task.tests.map { .object([("path", .string($0)), ("reason", .string(task.testReasons[$0] ?? ""))]) })
             ),
             ("changedSymbols", .array(task.changedSymbols.map { .string($0.name) })),
+            ("testSelection", .string(task.testSelection)),
+            ("testNodes", task.testNodes.map { .array($0.map(JSONValue.string)) } ?? .null),
         ])
     }
 }

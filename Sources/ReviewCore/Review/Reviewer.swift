@@ -132,12 +132,15 @@ public struct Reviewer {
             configured: configuration.python, worktree: repository.workingDirectory, droppingPrivileges: dropping)
         interpreter = chosen
         if let interpreterNote { emit(.note(interpreterNote), into: &result) }
-        let runKey = options.useCache && configuration.cacheSizeMB > 0
+        // The cache directory also keeps impact maps, which --no-cache does not bypass: they
+        // choose tests, they are not results.
+        let store = configuration.cacheSizeMB > 0
+            ? ResultCache(gitDirectory: repository.commonDirectory, maxBytes: configuration.cacheSizeMB * 1_048_576) : nil
+        let runKey = options.useCache && store != nil
             ? CacheKeys.run(
                 range: changeSet.range, repository: repository, configuration: configuration, interpreter: interpreter,
                 model: options.model) : nil
-        let cache = runKey == nil
-            ? nil : ResultCache(gitDirectory: repository.commonDirectory, maxBytes: configuration.cacheSizeMB * 1_048_576)
+        let cache = runKey == nil ? nil : store
         if let cache, let runKey, let cached = cache.load(CachedRun.self, key: CacheKeys.plan(run: runKey, shard: options.shard)) {
             let entries = cached.tasks.map { cache.load(CachedTask.self, key: CacheKeys.task($0, run: runKey)) }
             for warning in cache.takeWarnings() { emit(.note(warning), into: &result) }
@@ -202,18 +205,60 @@ public struct Reviewer {
         result.sandbox = sandbox.name
         result.python = interpreter.path
         let importPaths = Array(Set(tasks.flatMap(\.importPaths))).sorted()
+        // The base snapshot, written only if some task (or the impact map) needs it.
+        let baseBox = BaseSnapshot(repository: repository, base: changeSet.range.base, sharingWith: head)
+
+        // Test selection by the impact map of the base tree: from the cache, or recorded now
+        // (one run of the suite at base, beside the compile and import check).
+        let impactKey = store == nil
+            ? nil
+            : CacheKeys.impactMap(
+                range: changeSet.range, repository: repository, configuration: configuration, interpreter: interpreter,
+                importPaths: importPaths)
+        var recording: ImpactRecording?
+        if configuration.impactMap != .off, let store, let impactKey {
+            if let map = store.load(ImpactMap.self, key: impactKey) {
+                applyImpact(map, to: &tasks, key: impactKey)
+            } else if configuration.impactMap == .auto, changeSet.range.base != nil,
+                tasks.contains(where: { !$0.isTestFile && $0.basePath != nil })
+            {
+                recording = ImpactRecording(
+                    toolbox: toolbox, base: baseBox, configuration: configuration, importPaths: importPaths,
+                    wallSeconds: Double(max(600, configuration.timeout * 5)))
+            }
+        } else if configuration.impactMap != .off && store == nil {
+            // Without a cache (cache-size-mb = 0) a recorded map could not be kept.
+            for index in tasks.indices { tasks[index].testSelection = "import graph (no result cache to keep an impact map in)" }
+        }
+
         // Two things at once, on two cores: one interpreter compiles and imports every changed
-        // file while one pytest session runs every related test at head.
-        let session = SpeculativeSession(toolbox: toolbox, tasks: tasks, head: head.root)
+        // file while one pytest session runs every related test at head (or, while an impact
+        // map is being recorded at base, the check runs beside the recording).
+        var session = recording == nil ? SpeculativeSession(toolbox: toolbox, tasks: tasks, head: head.root) : nil
         let checks: [String: PythonToolbox.FileCheck]
         do {
             checks = try toolbox.check(
                 tasks.map { ($0.path, $0.isTestFile ? nil : $0.module) }, root: head.root, extraPaths: importPaths)
         } catch {
-            _ = session.wait()
+            _ = session?.wait()
+            _ = recording?.wait()
             throw ReviewFailure(error.description, status: .infrastructure)
         }
         phase("compile and import all changed files")
+        if let recording, let store, let impactKey {
+            let outcome = recording.wait()
+            phase("record the impact map at base")
+            switch outcome {
+            case .recorded(let map, let seconds):
+                store.store(map, key: impactKey)
+                emit(.note("impact map: recorded which of \(map.tests.count) test(s) run which functions, at base in \(String(format: "%.1f", seconds)) s (kept for this base tree)"), into: &result)
+                applyImpact(map, to: &tasks, key: impactKey)
+            case .failed(let reason):
+                emit(.note("impact map not recorded (\(reason)); tests selected by the import graph"), into: &result)
+                for index in tasks.indices { tasks[index].testSelection = "import graph (impact map not recorded: \(reason))" }
+            }
+            session = SpeculativeSession(toolbox: toolbox, tasks: tasks, head: head.root)
+        }
         Planner.attachSymbols(&tasks, symbols: checks.mapValues(\.symbols))
         result.tasks = tasks
         let hasPytest = (try? toolbox.hasPytest()) ?? true
@@ -222,8 +267,6 @@ public struct Reviewer {
             emit(.note("pytest is not installed for \(interpreter.path); running tests with unittest"), into: &result)
         }
 
-        // The base snapshot, written only if some task needs it.
-        let baseBox = BaseSnapshot(repository: repository, base: changeSet.range.base, sharingWith: head)
         let scratch: String
         do {
             scratch = try TemporaryDirectories.make(prefix: "review-scratch-")
@@ -235,7 +278,7 @@ public struct Reviewer {
         let workspace = Workspace(toolbox: toolbox, headRoot: head.root, scratch: scratch) {
             try baseBox.root()
         }
-        prefetch(tasks, checks: checks, session: session.wait(), workspace: workspace)
+        prefetch(tasks, checks: checks, session: session?.wait(), workspace: workspace)
         phase("one test session at head")
         let modelAgent: ModelAgent? = options.model.map { settings in
             var client = OpenAICompatibleClient(
@@ -358,11 +401,13 @@ public struct Reviewer {
                     CachedRun(tasks: tasks, skipped: result.skipped, sandbox: result.sandbox, testRunner: result.testRunner),
                     key: CacheKeys.plan(run: runKey, shard: options.shard))
             }
-            cache.evict()
-            for warning in cache.takeWarnings() { emit(.note(warning), into: &result) }
             if result.cachedTasks > 0 {
                 emit(.note("\(result.cachedTasks) of \(tasks.count) result(s) from the cache in \(cache.directory)"), into: &result)
             }
+        }
+        if let store {
+            store.evict()
+            for warning in store.takeWarnings() { emit(.note(warning), into: &result) }
         }
         withExtendedLifetime(head) {}
         result.seconds = Date().timeIntervalSince(started)
@@ -387,14 +432,27 @@ public struct Reviewer {
             }
         }
         guard let session, !session.runnerBroke else { return }
-        for task in tasks where !task.tests.isEmpty {
+        for task in tasks where !task.testTargets.isEmpty {
+            let targets = task.testTargets
+            let wholeFiles = Set(targets.filter { !$0.contains("::") })
+            let nodes = Set(targets.filter { $0.contains("::") })
             let files = Set(task.tests)
             let share = TestRun(
                 execution: session.execution,
-                command: PythonToolbox.testCommand(task.tests),
-                outcomes: session.outcomes.filter { files.contains($0.file) },
+                command: PythonToolbox.testCommand(targets),
+                outcomes: session.outcomes.filter {
+                    wholeFiles.contains($0.file) || nodes.contains(ImpactMap.withoutParameters($0.nodeID))
+                },
                 collectionErrors: session.collectionErrors.filter { files.contains($0.key) }, runner: session.runner)
-            workspace.prefetch(.tests(share), for: .runTests(task.tests, side: .head, overrides: []), task: task.path)
+            workspace.prefetch(.tests(share), for: .runTests(targets, side: .head, overrides: []), task: task.path)
+        }
+    }
+
+    /// Selects each task's tests with the impact map.
+    private func applyImpact(_ map: ImpactMap, to tasks: inout [ReviewTask], key: CacheKey) {
+        let baseTree = key.text.split(separator: "\n").first { $0.hasPrefix("base-tree ") }.map { String($0.dropFirst(10)) } ?? ""
+        for index in tasks.indices {
+            ImpactMap.apply(map.select(for: tasks[index]), to: &tasks[index], baseTree: baseTree)
         }
     }
 
@@ -535,8 +593,11 @@ final class SpeculativeSession: @unchecked Sendable {
     private var result: TestRun?
 
     init(toolbox: PythonToolbox, tasks: [ReviewTask], head: String) {
+        // Every task's targets once; a node id is dropped when its whole file runs anyway.
         var tests: [String] = []
-        for task in tasks { for test in task.tests where !tests.contains(test) { tests.append(test) } }
+        for task in tasks { for test in task.testTargets where !tests.contains(test) { tests.append(test) } }
+        let wholeFiles = Set(tests.filter { !$0.contains("::") })
+        tests = tests.filter { !$0.contains("::") || !wholeFiles.contains(String($0.prefix { $0 != ":" })) }
         let paths = Array(Set(tasks.flatMap(\.importPaths))).sorted()
         guard !tests.isEmpty else {
             done.signal()
@@ -557,7 +618,8 @@ final class SpeculativeSession: @unchecked Sendable {
 }
 
 /// The base revision's snapshot, materialized on first use.
-final class BaseSnapshot {
+final class BaseSnapshot: @unchecked Sendable {
+    private let lock = NSLock()
     private let repository: Repository
     private let base: ObjectID?
     private let head: Snapshot
@@ -572,9 +634,64 @@ final class BaseSnapshot {
 
     func root() throws -> String? {
         guard let base else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
         if let snapshot { return snapshot.root }
         let made = try repository.materialize(.commit(base), sharingWith: head)
         snapshot = made
         return made.root
+    }
+}
+
+/// Records the impact map at base on another thread (one run of the whole suite).
+final class ImpactRecording: @unchecked Sendable {
+    enum Outcome {
+        case recorded(ImpactMap, seconds: Double)
+        case failed(String)
+    }
+
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Outcome = .failed("not run")
+
+    init(toolbox: PythonToolbox, base: BaseSnapshot, configuration: Configuration, importPaths: [String], wallSeconds: Double) {
+        Thread.detachNewThread { [self] in
+            let started = Date()
+            defer { self.done.signal() }
+            guard let root = try? base.root() else {
+                outcome = .failed("the base revision could not be written")
+                return
+            }
+            let tests = TestIndex(files: DirectoryFiles(root: root), configuration: configuration).files
+            guard !tests.isEmpty else {
+                outcome = .failed("no test files at base")
+                return
+            }
+            guard (try? toolbox.hasPytest()) == true else {
+                outcome = .failed("it needs pytest")
+                return
+            }
+            do {
+                let (data, execution) = try toolbox.recordImpact(
+                    tests, root: root, extraPaths: importPaths, wallSeconds: wallSeconds)
+                guard let data, let map = ImpactMap.decode(data) else {
+                    outcome = .failed("the suite at base \(execution.statusDescription)")
+                    return
+                }
+                // pytest: 0 passed, 1 some failed, 5 none collected; others mean it did not run.
+                guard [0, 1, 5].contains(map.status) else {
+                    outcome = .failed("pytest at base exited \(map.status)")
+                    return
+                }
+                outcome = .recorded(map, seconds: Date().timeIntervalSince(started))
+            } catch {
+                outcome = .failed("\(error)")
+            }
+        }
+    }
+
+    func wait() -> Outcome {
+        done.wait()
+        done.signal()
+        return outcome
     }
 }

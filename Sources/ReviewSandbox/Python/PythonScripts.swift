@@ -84,4 +84,88 @@ sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results)
 
     /// Prints whether pytest can be found (without importing it, which is slow).
     static let hasPytest = "import importlib.util; print(importlib.util.find_spec('pytest') is not None)"
+
+    /// Runs pytest (arguments after the script) with a plugin that records which functions
+    /// of the project each test executes, and writes the map as JSON to
+    /// `$REVIEW_IMPACT_OUT`. cProfile (C, call events only) records the test's own thread;
+    /// threads a test starts get a profile hook of their own. Per file, every function's
+    /// line range is listed (executed or not), from the file's compiled code objects.
+    static let impactRecorder = #"""
+import cProfile, json, os, sys, threading
+import pytest
+ROOT = os.path.realpath(os.getcwd()) + os.sep
+OUT = os.environ["REVIEW_IMPACT_OUT"]
+inside = {}
+def ours(filename):
+    known = inside.get(filename)
+    if known is None:
+        real = os.path.realpath(filename)
+        known = inside[filename] = real.startswith(ROOT) and "/site-packages/" not in real
+    return known
+class Recorder:
+    def __init__(self):
+        self.profiler = cProfile.Profile(subcalls=False, builtins=False)
+        self.seen = {}
+        self.threaded = set()
+    def thread_hook(self, frame, event, arg):
+        if event == "call" and ours(frame.f_code.co_filename):
+            self.threaded.add(frame.f_code)
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        self.threaded = set()
+        threading.setprofile(self.thread_hook)
+        self.profiler.enable(subcalls=False, builtins=False)
+        try:
+            yield
+        finally:
+            self.profiler.disable()
+            threading.setprofile(None)
+            codes = set(self.threaded)
+            for entry in self.profiler.getstats():
+                code = entry.code
+                if not isinstance(code, str) and ours(code.co_filename):
+                    codes.add(code)
+            self.profiler.clear()
+            self.seen.setdefault(item.nodeid, set()).update(codes)
+def functions(code, out):
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            if const.co_flags & 3 == 3:
+                out.append(const)
+            functions(const, out)
+def last_line(code):
+    end = code.co_firstlineno
+    for _, _, line in code.co_lines():
+        if line is not None and line > end:
+            end = line
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            end = max(end, last_line(const))
+    return end
+recorder = Recorder()
+status = pytest.main(sys.argv[1:], plugins=[recorder])
+tests = sorted(recorder.seen)
+number = {test: index for index, test in enumerate(tests)}
+executed = {}
+for test, codes in recorder.seen.items():
+    for code in codes:
+        executed.setdefault((code.co_filename, code.co_firstlineno, code.co_name), set()).add(number[test])
+files = {}
+for filename in sorted({key[0] for key in executed}):
+    try:
+        with open(filename, "rb") as handle:
+            module = compile(handle.read(), filename, "exec")
+    except Exception:
+        continue
+    found = []
+    functions(module, found)
+    entries = []
+    for code in found:
+        tests_of = sorted(executed.get((filename, code.co_firstlineno, code.co_name), ()))
+        entries.append({"start": code.co_firstlineno, "end": last_line(code), "name": code.co_name, "tests": tests_of})
+    files[os.path.relpath(os.path.realpath(filename), ROOT)] = entries
+with open(OUT, "w") as handle:
+    json.dump({"version": 1, "status": int(status), "tests": tests, "files": files}, handle)
+sys.exit(int(status))
+"""#
 }

@@ -223,6 +223,27 @@ public final class PythonToolbox: Sendable {
             collectionErrors: errors, runner: "unittest")
     }
 
+    /// Runs `tests` (files) of the revision at `root` under pytest with the impact
+    /// recorder, and returns the recorded map as JSON (see ``PythonScripts/impactRecorder``).
+    ///
+    /// - Returns: the map and the run, or `nil` map when the recorder wrote none (pytest is
+    ///   missing, the run was killed).
+    public func recordImpact(_ tests: [String], root: String, extraPaths: [String] = [], wallSeconds: Double)
+        throws(SandboxError) -> (map: Data?, execution: ExecutionResult)
+    {
+        let output = try sandbox.makeOutputDirectory()
+        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
+        let arguments =
+            [interpreter.path, "-c", PythonScripts.impactRecorder, "-p", "no:cacheprovider", "-q",
+             "--rootdir=\(Self.sourceRoot)", "--continue-on-collection-errors"] + tests
+        var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
+        command.environment["REVIEW_IMPACT_OUT"] = Self.outputRoot + "/impact.json"
+        command.limits.wallSeconds = wallSeconds
+        command.limits.cpuSeconds = Int(wallSeconds)
+        let execution = try sandbox.run(command)
+        return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
+    }
+
     /// How the checks are shown to users (commands they can rerun in a checkout).
     public static func compileCommand(_ file: String) -> String { "python3 -m py_compile \(ShellQuoting.quote(file))" }
 

@@ -1,0 +1,158 @@
+import Foundation
+
+/// Which project modules import which (a static scan of every Python file of a revision),
+/// to find the test files that reach a changed module directly or through other modules.
+///
+/// Imports are read from the source text: `import a.b`, `from a.b import c` (also `c` when
+/// it is a submodule), relative imports resolved against the importing module's package,
+/// and parenthesized import lists over several lines. Importing `a.b.c` runs `a` and `a.b`
+/// too, so parents count as imported. A `conftest.py` that reaches the module reaches every
+/// test below its directory (pytest loads it for them). Imports made at run time
+/// (`importlib`, plugins) are not seen; the impact map sees those.
+struct ImportGraph {
+    /// Module name -> file path, for the project's importable modules.
+    private var fileOf: [String: String] = [:]
+    /// Imported module -> the modules that import it.
+    private var importers: [String: Set<String>] = [:]
+    /// Test file -> the project modules it imports.
+    private var testImports: [String: Set<String>] = [:]
+    /// `conftest.py` module names -> their directory ("" for the root).
+    private var conftests: [String: String] = [:]
+    private let testFiles: [String]
+
+    init(files: ProjectFiles, tests: [String]) {
+        testFiles = tests
+        let testSet = Set(tests)
+        var scanned: [(path: String, module: String?, imports: [ImportScanner.Import])] = []
+        for path in files.paths where path.hasSuffix(".py") {
+            if path.split(separator: "/").dropLast().contains(where: IgnoredDirectories.contains) { continue }
+            let module = ModuleLayout(path: path, files: files).module
+            if let module, !testSet.contains(path) { fileOf[module] = path }
+            if (path as NSString).lastPathComponent == "conftest.py", let module {
+                conftests[module] = (path as NSString).deletingLastPathComponent
+            }
+            guard testSet.contains(path) || module != nil else { continue }
+            let isPackage = (path as NSString).lastPathComponent == "__init__.py"
+            let imports = ImportScanner.imports(in: files.text(path) ?? "", module: module, isPackage: isPackage)
+            scanned.append((path, module, imports))
+        }
+        for entry in scanned {
+            let resolved = resolve(entry.imports)
+            if testSet.contains(entry.path) {
+                testImports[entry.path] = resolved
+            } else if let module = entry.module {
+                for imported in resolved where imported != module { importers[imported, default: []].insert(module) }
+            }
+        }
+    }
+
+    /// The project modules an import list names: each module, its parents, and for
+    /// `from X import y` the submodule `X.y` when it exists.
+    private func resolve(_ imports: [ImportScanner.Import]) -> Set<String> {
+        var result = Set<String>()
+        for item in imports {
+            var parts = item.module.split(separator: ".").map(String.init)
+            while !parts.isEmpty {
+                let name = parts.joined(separator: ".")
+                if fileOf[name] != nil { result.insert(name) }
+                parts.removeLast()
+            }
+            for name in item.names {
+                let candidate = item.module.isEmpty ? name : item.module + "." + name
+                if fileOf[candidate] != nil { result.insert(candidate) }
+            }
+        }
+        return result
+    }
+
+    /// The test files that import `module` directly or through other project modules, with
+    /// the reason for each, in the order of the test list.
+    func tests(reaching module: String) -> [(test: String, reason: String)] {
+        // Every module that imports `module`, however indirectly, with the first hop seen.
+        var through: [String: String] = [module: module]
+        var queue = [module]
+        while let current = queue.popLast() {
+            for importer in importers[current, default: []].sorted() where through[importer] == nil {
+                through[importer] = importer
+                queue.append(importer)
+            }
+        }
+        var reached: [(String, String)] = []
+        let conftestDirectories = conftests.filter { through[$0.key] != nil }.map(\.value)
+        for test in testFiles {
+            let imports = testImports[test] ?? []
+            if imports.contains(where: { $0 == module || $0.hasPrefix(module + ".") }) {
+                reached.append((test, "imports the module"))
+            } else if let via = imports.filter({ through[$0] != nil }).sorted(by: {
+                $0.count != $1.count ? $0.count > $1.count : $0 < $1
+            }).first {
+                // The most specific module named (`pkg.extra` rather than its parent `pkg`).
+                reached.append((test, "imports it through \(via)"))
+            } else if let directory = conftestDirectories.first(where: { $0.isEmpty || test.hasPrefix($0 + "/") }) {
+                reached.append((test, "its conftest.py imports it\(directory.isEmpty ? "" : " (\(directory))")"))
+            }
+        }
+        return reached
+    }
+}
+
+/// Reads import statements from Python source text.
+enum ImportScanner {
+    struct Import: Equatable {
+        /// The absolute module (`a.b`); for `from . import x` the package itself.
+        var module: String
+        /// The names of a `from` import (`from a import b, c` -> `b`, `c`).
+        var names: [String]
+    }
+
+    /// The imports of a module's source.
+    ///
+    /// - Parameters:
+    ///   - module: the importing module's dotted name (for relative imports).
+    ///   - isPackage: whether it is a package's `__init__.py` (its own package is itself).
+    static func imports(in source: String, module: String?, isPackage: Bool) -> [Import] {
+        var result: [Import] = []
+        var lines = source.split(separator: "\n", omittingEmptySubsequences: false).makeIterator()
+        while let raw = lines.next() {
+            var line = raw.trimmingCharacters(in: .whitespaces)
+            if let hash = line.firstIndex(of: "#") { line = String(line[..<hash]).trimmingCharacters(in: .whitespaces) }
+            if line.hasPrefix("import ") {
+                for part in line.dropFirst(7).split(separator: ",") {
+                    let name = part.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+                    if !name.isEmpty { result.append(Import(module: name, names: [])) }
+                }
+            } else if line.hasPrefix("from ") {
+                // A parenthesized list may continue on the following lines.
+                while line.contains("(") && !line.contains(")"), let next = lines.next() {
+                    var continued = next.trimmingCharacters(in: .whitespaces)
+                    if let hash = continued.firstIndex(of: "#") { continued = String(continued[..<hash]) }
+                    line += " " + continued
+                }
+                let rest = line.dropFirst(5).split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+                guard rest.count == 3, rest[1] == "import" else { continue }
+                guard let absolute = absolute(String(rest[0]), module: module, isPackage: isPackage) else { continue }
+                let names = rest[2].replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: "")
+                    .replacingOccurrences(of: "\\", with: "")
+                    .split(separator: ",").compactMap {
+                        $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init)
+                    }
+                result.append(Import(module: absolute, names: names.filter { $0 != "*" }))
+            }
+        }
+        return result
+    }
+
+    /// `from .x` inside `a.b.c` -> `a.b.x`; `nil` when the dots climb above the top package.
+    static func absolute(_ target: String, module: String?, isPackage: Bool) -> String? {
+        let dots = target.prefix { $0 == "." }.count
+        guard dots > 0 else { return target }
+        guard let module else { return nil }
+        var package = module.split(separator: ".").map(String.init)
+        if !isPackage { package.removeLast() }
+        guard dots - 1 <= package.count else { return nil }
+        package.removeLast(dots - 1)
+        let remainder = target.dropFirst(dots)
+        if !remainder.isEmpty { package.append(String(remainder)) }
+        return package.isEmpty ? nil : package.joined(separator: ".")
+    }
+}

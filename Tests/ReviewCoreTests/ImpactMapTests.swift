@@ -1,0 +1,96 @@
+import Foundation
+import ReviewTestSupport
+import Testing
+
+/// Test selection by the impact map recorded at base, end to end with real pytest runs.
+@Suite("Impact map")
+struct ImpactMapTests {
+    /// `calc/core.py` is reached only through a dynamic import, which no static scan sees.
+    static let files: [String: String] = [
+        "calc/__init__.py": "",
+        "calc/core.py": "LIMIT = 10\n\n\ndef double(x):\n    return x * 2\n\n\ndef triple(x):\n    return x * 3\n",
+        "calc/loader.py": "import importlib\n\n\ndef load(name):\n    return importlib.import_module('calc.' + name)\n",
+        "tests/test_dynamic.py": """
+            from calc.loader import load
+
+
+            def test_double():
+                assert load('core').double(2) == 4
+
+
+            def test_triple():
+                assert load('core').triple(2) == 6
+
+
+            def test_loader_only():
+                assert load('loader').load is not None
+            """,
+    ]
+
+    func task(_ run: ReviewRun) throws -> [String: Any] {
+        try #require((run.json?["tasks"] as? [[String: Any]])?.first)
+    }
+
+    @Test func theMapFindsTestsTheImportGraphCannotAndSelectsOnlyThoseThatRunTheChange() throws {
+        let project = try PythonProject(files: Self.files)
+        try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
+        let staticOnly = try project.review(["--impact-map", "off", "--no-cache"])
+        #expect(staticOnly.status == 0, "the import graph finds no test for calc/core.py: \(staticOnly)")
+        #expect(try task(staticOnly)["testSelection"] as? String == "import graph")
+
+        let mapped = try project.review()
+        #expect(mapped.status == 1, "\(mapped)")
+        #expect(mapped.summary == ["error/test-regression:calc/core.py:5"], "\(mapped)")
+        #expect(mapped.output.err.contains("impact map: recorded which of 3 test(s) run which functions"), "\(mapped)")
+        let selected = try task(mapped)
+        #expect(selected["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double"], "\(selected)")
+        #expect((selected["testSelection"] as? String)?.hasPrefix("impact map (base tree ") == true, "\(selected)")
+        let reasons = (selected["tests"] as? [[String: Any]] ?? []).map { "\($0["path"]!): \($0["reason"]!)" }
+        #expect(reasons == ["tests/test_dynamic.py: runs the changed lines at base (impact map)"])
+
+        // Another change on the same base reuses the map: nothing is recorded again.
+        try project.replace("calc/core.py", "return x * 3", with: "return x + x + x")
+        let again = try project.review(["--no-cache"])
+        #expect(!again.output.err.contains("impact map: recorded"), "\(again)")
+        #expect(try task(again)["testNodes"] as? [String] == [
+            "tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_triple",
+        ])
+    }
+
+    @Test func aChangeOutsideFunctionsFallsBackToTheImportGraph() throws {
+        let project = try PythonProject(files: Self.files)
+        try project.replace("calc/core.py", "LIMIT = 10", with: "LIMIT = 11")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let selection = try task(run)["testSelection"] as? String
+        #expect(selection == "import graph (impact map: line 1 at base is outside every function)", "\(String(describing: selection))")
+    }
+
+    @Test func aNewBaseTreeRecordsANewMap() throws {
+        let project = try PythonProject(files: Self.files)
+        try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
+        #expect(try project.review().output.err.contains("impact map: recorded"))
+        // The suite changes at base: the old map must not be used for the new base tree.
+        try project.repository.git(["checkout", "-q", "main"])
+        try project.repository.write(
+            "tests/test_more.py", "from calc.core import triple\n\n\ndef test_more():\n    assert triple(1) == 3\n")
+        try project.repository.commit("more tests")
+        try project.repository.git(["checkout", "-q", "feature"])
+        try project.repository.git(["rebase", "-q", "main"])
+        let rebased = try project.review()
+        #expect(rebased.output.err.contains("impact map: recorded which of 4 test(s)"), "\(rebased)")
+        #expect(rebased.status == 1)
+    }
+
+    @Test func thePrePushPresetNeverRecordsAMap() throws {
+        let project = try PythonProject(files: Self.files)
+        try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
+        let main = try project.repository.head("main")
+        let feature = try project.repository.head("feature")
+        let output = try ReviewBinary.run(
+            ["hook", "pre-push", "origin", "/nowhere"], in: project.repository.path,
+            input: Data("refs/heads/feature \(feature) refs/heads/feature \(main)\n".utf8))
+        #expect(!output.err.contains("impact map: recorded"), "\(output.err)")
+        #expect(output.status == 0, "without a map, the import graph finds no test: \(output.err)")
+    }
+}
