@@ -53,15 +53,18 @@ def git(repo, *args):
 def fetch(name, version, cache):
     """The sdist from PyPI (pip download --no-binary :all: --no-deps), kept in `cache`."""
     os.makedirs(cache, exist_ok=True)
-    stem = name.replace("-", "_").lower() + "-" + version
-    for entry in os.listdir(cache):
-        if entry.lower().replace("-", "_").startswith(stem) and entry.endswith(".tar.gz"):
+    stem = (name + "-" + version).replace("-", "_").lower()
+    for entry in sorted(os.listdir(cache)):
+        if entry.lower().replace("-", "_") == stem + ".tar.gz":
             return os.path.join(cache, entry)
     pip = [sys.executable, "-m", "pip"] if subprocess.run([sys.executable, "-m", "pip", "--version"],
                                                         capture_output=True).returncode == 0 else ["pip3"]
     subprocess.run(pip + ["download", "-q", "--no-binary", ":all:", "--no-deps", f"{name}=={version}", "-d", cache],
                    check=True)
-    return fetch(name, version, cache)
+    for entry in sorted(os.listdir(cache)):
+        if entry.lower().replace("-", "_") == stem + ".tar.gz":
+            return os.path.join(cache, entry)
+    raise SystemExit(f"pip download of {name}=={version} left no {stem}.tar.gz in {cache}")
 
 
 def unpack(archive, work):

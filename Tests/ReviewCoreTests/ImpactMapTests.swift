@@ -93,4 +93,19 @@ struct ImpactMapTests {
         #expect(!output.err.contains("impact map: recorded"), "\(output.err)")
         #expect(output.status == 0, "without a map, the import graph finds no test: \(output.err)")
     }
+
+    @Test func aFunctionThatRunsAtImportSelectsEveryImporter() throws {
+        let project = try PythonProject(files: [
+            "calc/__init__.py": "",
+            "calc/table.py": "def make_table():\n    return {1: 'one'}\n\n\nTABLE = make_table()\n",
+            "tests/test_table.py": "from calc.table import TABLE\n\n\ndef test_one():\n    assert TABLE[1] == 'one'\n",
+        ])
+        try project.replace("calc/table.py", "{1: 'one'}", with: "{1: 'uno'}")
+        let run = try project.review()
+        #expect(run.status == 1, "no test calls make_table, but every importer sees its result: \(run)")
+        #expect(run.summary == ["error/test-regression:calc/table.py:2"], "\(run)")
+        #expect(
+            try task(run)["testSelection"] as? String
+                == "import graph (impact map: `make_table` runs when the module is imported)")
+    }
 }

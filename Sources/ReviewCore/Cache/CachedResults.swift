@@ -64,7 +64,7 @@ enum CacheKeys {
     ) -> CacheKey? {
         guard let base = range.base, let tree = try? repository.treeID(of: base) else { return nil }
         return CacheKey([
-            "impact-map 1", "review \(ReviewVersion.current)", "config " + configuration.resultFingerprint,
+            "impact-map 2", "review \(ReviewVersion.current)", "config " + configuration.resultFingerprint,
             "python \(interpreter.path)", interpreter.packageFingerprint, "base-tree \(tree.hex)",
             "import-paths " + importPaths.joined(separator: ":"),
         ])

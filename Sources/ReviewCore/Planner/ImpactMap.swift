@@ -16,6 +16,9 @@ public struct ImpactMap: Codable, Sendable {
         public var name: String
         /// Indexes into ``ImpactMap/tests``.
         public var tests: [Int]
+        /// Whether it also ran outside any test (at import or collection), so a change to
+        /// it can affect every test that imports its module.
+        public var outside: Bool
     }
 
     /// Node ids of every test that ran.
@@ -52,6 +55,9 @@ public struct ImpactMap: Codable, Sendable {
                 let containing = functions.filter { $0.start <= line && line <= $0.end }
                 guard !containing.isEmpty else {
                     return .fallback("line \(line) at base is outside every function")
+                }
+                if let early = containing.first(where: \.outside) {
+                    return .fallback("`\(early.name)` runs when the module is imported")
                 }
                 for function in containing { chosen.formUnion(function.tests) }
             }

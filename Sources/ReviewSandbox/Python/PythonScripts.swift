@@ -88,8 +88,10 @@ sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results)
     /// Runs pytest (arguments after the script) with a plugin that records which functions
     /// of the project each test executes, and writes the map as JSON to
     /// `$REVIEW_IMPACT_OUT`. cProfile (C, call events only) records the test's own thread;
-    /// threads a test starts get a profile hook of their own. Per file, every function's
-    /// line range is listed (executed or not), from the file's compiled code objects.
+    /// threads a test starts get a profile hook of their own. Functions that ran outside
+    /// any test (at import, during collection) are marked: they affect every importer. Per
+    /// file, every function's line range is listed (executed or not), from the file's
+    /// compiled code objects.
     static let impactRecorder = #"""
 import cProfile, json, os, sys, threading
 import pytest
@@ -107,26 +109,33 @@ class Recorder:
         self.profiler = cProfile.Profile(subcalls=False, builtins=False)
         self.seen = {}
         self.threaded = set()
+        self.outside = set()
+    def harvest(self, into):
+        self.profiler.disable()
+        for entry in self.profiler.getstats():
+            code = entry.code
+            if not isinstance(code, str) and ours(code.co_filename):
+                into.add(code)
+        self.profiler.clear()
     def thread_hook(self, frame, event, arg):
         if event == "call" and ours(frame.f_code.co_filename):
             self.threaded.add(frame.f_code)
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
+        # What ran since the last test (imports during collection, module code) ran for
+        # every test of those modules, not for one.
+        self.harvest(self.outside)
         self.threaded = set()
         threading.setprofile(self.thread_hook)
         self.profiler.enable(subcalls=False, builtins=False)
         try:
             yield
         finally:
-            self.profiler.disable()
             threading.setprofile(None)
             codes = set(self.threaded)
-            for entry in self.profiler.getstats():
-                code = entry.code
-                if not isinstance(code, str) and ours(code.co_filename):
-                    codes.add(code)
-            self.profiler.clear()
+            self.harvest(codes)
             self.seen.setdefault(item.nodeid, set()).update(codes)
+            self.profiler.enable(subcalls=False, builtins=False)
 def functions(code, out):
     for const in code.co_consts:
         if hasattr(const, "co_code"):
@@ -143,7 +152,10 @@ def last_line(code):
             end = max(end, last_line(const))
     return end
 recorder = Recorder()
+recorder.profiler.enable(subcalls=False, builtins=False)
 status = pytest.main(sys.argv[1:], plugins=[recorder])
+recorder.harvest(recorder.outside)
+outside = {(code.co_filename, code.co_firstlineno, code.co_name) for code in recorder.outside}
 tests = sorted(recorder.seen)
 number = {test: index for index, test in enumerate(tests)}
 executed = {}
@@ -151,7 +163,7 @@ for test, codes in recorder.seen.items():
     for code in codes:
         executed.setdefault((code.co_filename, code.co_firstlineno, code.co_name), set()).add(number[test])
 files = {}
-for filename in sorted({key[0] for key in executed}):
+for filename in sorted({key[0] for key in executed} | {key[0] for key in outside}):
     try:
         with open(filename, "rb") as handle:
             module = compile(handle.read(), filename, "exec")
@@ -162,7 +174,9 @@ for filename in sorted({key[0] for key in executed}):
     entries = []
     for code in found:
         tests_of = sorted(executed.get((filename, code.co_firstlineno, code.co_name), ()))
-        entries.append({"start": code.co_firstlineno, "end": last_line(code), "name": code.co_name, "tests": tests_of})
+        key = (filename, code.co_firstlineno, code.co_name)
+        entries.append({"start": code.co_firstlineno, "end": last_line(code), "name": code.co_name, "tests": tests_of,
+                        "outside": key in outside})
     files[os.path.relpath(os.path.realpath(filename), ROOT)] = entries
 with open(OUT, "w") as handle:
     json.dump({"version": 1, "status": int(status), "tests": tests, "files": files}, handle)
