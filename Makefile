@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := git pkg-config libgit2-dev libcurl4-openssl-dev bubblewrap python3 python3-pytest python3-jsonschema
 RELEASE_BIN = .build/release/review
 
-.PHONY: deps build demo test bench install clean
+.PHONY: deps build demo test bench quality install clean
 
 ## deps: install the system packages review needs (apt-get; sudo when not root)
 deps:
@@ -35,6 +35,10 @@ test: deps
 ## bench: run the benchmarks (ratios against git and pytest in the same run)
 bench: build
 	REVIEW_BIN=$(abspath $(RELEASE_BIN)) Benchmarks/run.sh
+
+## quality: the mutation benchmark on real PyPI projects (detection, false alarms, location, time)
+quality: build
+	REVIEW_BIN=$(abspath $(RELEASE_BIN)) Benchmarks/quality.sh
 
 ## install: install the binary, its templates and the hook script under $(PREFIX)
 install: build

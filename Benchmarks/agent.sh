@@ -34,7 +34,7 @@ server_pid=$!
 for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
 url="http://127.0.0.1:$(head -1 "$work/port")/v1"
 
-"$review" -C "$repo" --no-cache --python "$python" --model-url "$url" --format json main..feature > "$work/one.json" || true
+"$review" -C "$repo" --no-cache --impact-map off --python "$python" --model-url "$url" --format json main..feature > "$work/one.json" || true
 python3 - "$work/one.json" "$tasks" <<'PY'
 import json, sys
 summary = json.load(open(sys.argv[1]))["summary"]
@@ -42,8 +42,8 @@ tasks = max(1, summary["tasks"])
 print(f"agent: {summary['tasks']} tasks, {summary['modelCalls'] / tasks:.1f} model calls and {summary['modelTokens'] / tasks:.0f} tokens per task")
 PY
 echo "agent: --jobs 4 against --jobs 1 ($tasks tasks, ${latency}s per reply), median of $runs alternating runs"
-jobs1() { "$review" -C "$repo" --no-cache --python "$python" --model-url "$url" --jobs 1 main..feature; }
-jobs4() { "$review" -C "$repo" --no-cache --python "$python" --model-url "$url" --jobs 4 main..feature; }
+jobs1() { "$review" -C "$repo" --no-cache --impact-map off --python "$python" --model-url "$url" --jobs 1 main..feature; }
+jobs4() { "$review" -C "$repo" --no-cache --impact-map off --python "$python" --model-url "$url" --jobs 4 main..feature; }
 read -r mine theirs < <(compare_ms "$runs" jobs4 jobs1)
 printf '%-58s %6s   (--jobs 4 %s ms, --jobs 1 %s ms; target: 1 / ratio >= 3)\n' \
     "review --jobs 4 / review --jobs 1, $tasks tasks on a model" "$(ratio "$mine" "$theirs")" "$mine" "$theirs"

@@ -29,7 +29,7 @@ chmod -R a+rX "$work"
 tests=$(git -C "$repo" diff --name-only main feature | sed -n 's|^proj/mod_\([0-9]*\)\.py$|tests/test_mod_\1.py|p' | tr '\n' ' ')
 
 echo "review: $modules modules, $((modules * per_module)) tests, $changed modules changed; median of $runs alternating runs"
-run_review() { "$review" -C "$repo" --no-cache --python "$python" main..feature; }
+run_review() { "$review" -C "$repo" --no-cache --impact-map off --python "$python" main..feature; }
 run_pytest() { (cd "$head" && "$python" -m pytest -q -p no:cacheprovider $tests); }
 read -r mine theirs < <(compare_ms "$runs" run_review run_pytest)
 report "review --no-cache main..feature / pytest on the related tests" "$mine" "$theirs" "pytest" "1.2"

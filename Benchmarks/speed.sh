@@ -26,8 +26,8 @@ reviewed() { "$@" || [ $? -eq 1 ]; }
 repo="$work/cached"
 python3 "$here/generate_project.py" "$repo" --modules 20 --tests-per-module 4 --changed 3 --seed 3
 chmod -R a+rX "$work"
-reviewed "$review" -C "$repo" --python "$python" main..feature >/dev/null 2>&1
-cached_review() { reviewed "$review" -C "$repo" --python "$python" main..feature; }
+reviewed "$review" -C "$repo" --impact-map off --python "$python" main..feature >/dev/null 2>&1
+cached_review() { reviewed "$review" -C "$repo" --impact-map off --python "$python" main..feature; }
 rev_parse() { git -C "$repo" rev-parse HEAD; }
 echo "speed: median of $runs alternating runs"
 read -r mine theirs < <(compare_ms "$runs" cached_review rev_parse)
@@ -53,8 +53,8 @@ repo="$work/jobs"
 python3 "$here/generate_project.py" "$repo" --modules "$jobs_tasks" --tests-per-module 3 --changed "$jobs_tasks" \
     --broken "$jobs_tasks" --seed 4
 chmod -R a+rX "$work"
-jobs2() { reviewed "$review" -C "$repo" --no-cache --python "$python" --jobs 2 main..feature; }
-jobs1() { reviewed "$review" -C "$repo" --no-cache --python "$python" --jobs 1 main..feature; }
+jobs2() { reviewed "$review" -C "$repo" --no-cache --impact-map off --python "$python" --jobs 2 main..feature; }
+jobs1() { reviewed "$review" -C "$repo" --no-cache --impact-map off --python "$python" --jobs 1 main..feature; }
 read -r mine theirs < <(compare_ms "$(( runs < 3 ? runs : 3 ))" jobs2 jobs1)
 report "--jobs 2 / --jobs 1, $jobs_tasks tasks that each fail" "$mine" "$theirs" "jobs1" "0.6"
 
@@ -71,7 +71,7 @@ for size in $sizes; do
     git -C "$repo" archive feature | tar -x -C "$head"
     chmod -R a+rX "$work"
     tests=$(git -C "$repo" diff --name-only main feature | sed -n 's|^proj/mod_\([0-9]*\)\.py$|tests/test_mod_\1.py|p' | tr '\n' ' ')
-    scale_review() { reviewed "$review" -C "$repo" --no-cache --max-files 200 --python "$python" main..feature; }
+    scale_review() { reviewed "$review" -C "$repo" --no-cache --impact-map off --max-files 200 --python "$python" main..feature; }
     scale_pytest() { (cd "$head" && "$python" -m pytest -q -p no:cacheprovider $tests); }
     read -r mine theirs < <(compare_ms "$(( runs < 3 ? runs : 3 ))" scale_review scale_pytest)
     printf '  %-8s %12s %12s %8s\n' "$size" "$mine" "$theirs" "$(ratio "$mine" "$theirs")"

@@ -24,16 +24,17 @@ struct ImportGraph {
         testFiles = tests
         let testSet = Set(tests)
         var scanned: [(path: String, module: String?, imports: [ImportScanner.Import])] = []
+        var layouts = ModuleLayouts(files: files)
         for path in files.paths where path.hasSuffix(".py") {
             if path.split(separator: "/").dropLast().contains(where: IgnoredDirectories.contains) { continue }
-            let module = ModuleLayout(path: path, files: files).module
+            let module = layouts.module(of: path)
             if let module, !testSet.contains(path) { fileOf[module] = path }
             if (path as NSString).lastPathComponent == "conftest.py", let module {
                 conftests[module] = (path as NSString).deletingLastPathComponent
             }
             guard testSet.contains(path) || module != nil else { continue }
             let isPackage = (path as NSString).lastPathComponent == "__init__.py"
-            let imports = ImportScanner.imports(in: files.text(path) ?? "", module: module, isPackage: isPackage)
+            let imports = ImportScanner.imports(in: files.bytes(path) ?? [], module: module, isPackage: isPackage)
             scanned.append((path, module, imports))
         }
         for entry in scanned {
@@ -105,6 +106,38 @@ enum ImportScanner {
         var names: [String]
     }
 
+    /// The imports of a module's source bytes. Only lines that start (after indentation)
+    /// with `import ` or `from ` become text, so large files cost a byte scan.
+    static func imports(in source: [UInt8], module: String?, isPackage: Bool) -> [Import] {
+        var candidates: [String] = []
+        var lineStart = 0
+        var index = 0
+        let count = source.count
+        while lineStart < count {
+            index = lineStart
+            while index < count && (source[index] == 0x20 || source[index] == 0x09) { index += 1 }
+            var lineEnd = index
+            while lineEnd < count && source[lineEnd] != 0x0A { lineEnd += 1 }
+            if startsWith(source, at: index, "import ") || startsWith(source, at: index, "from ") {
+                candidates.append(String(decoding: source[index..<lineEnd], as: UTF8.self))
+            } else if !candidates.isEmpty, let last = candidates.last, last.contains("("), !last.contains(")") {
+                // The continuation of a parenthesized list.
+                candidates[candidates.count - 1] += "\n" + String(decoding: source[index..<lineEnd], as: UTF8.self)
+            }
+            lineStart = lineEnd + 1
+        }
+        return imports(in: candidates.joined(separator: "\n"), module: module, isPackage: isPackage)
+    }
+
+    private static func startsWith(_ bytes: [UInt8], at offset: Int, _ word: StaticString) -> Bool {
+        let length = word.utf8CodeUnitCount
+        guard offset + length <= bytes.count else { return false }
+        return word.withUTF8Buffer { buffer in
+            for position in 0..<length where bytes[offset + position] != buffer[position] { return false }
+            return true
+        }
+    }
+
     /// The imports of a module's source.
     ///
     /// - Parameters:
@@ -154,5 +187,39 @@ enum ImportScanner {
         let remainder = target.dropFirst(dots)
         if !remainder.isEmpty { package.append(String(remainder)) }
         return package.isEmpty ? nil : package.joined(separator: ".")
+    }
+}
+
+/// Module names of many files, remembering for each directory whether it is a package.
+struct ModuleLayouts {
+    let files: ProjectFiles
+    private var isPackage: [String: Bool] = [:]
+
+    init(files: ProjectFiles) {
+        self.files = files
+    }
+
+    /// The same name ``ModuleLayout`` gives, with one `__init__.py` lookup per directory.
+    mutating func module(of path: String) -> String? {
+        var components = path.split(separator: "/").map(String.init)
+        let fileName = components.removeLast()
+        let stem = fileName.hasSuffix(".py") ? String(fileName.dropLast(3)) : fileName
+        var depth = 0
+        while depth < components.count {
+            let directory = components[0..<(components.count - depth)].joined(separator: "/")
+            let known: Bool
+            if let cached = isPackage[directory] {
+                known = cached
+            } else {
+                known = files.exists(directory + "/__init__.py")
+                isPackage[directory] = known
+            }
+            guard known else { break }
+            depth += 1
+        }
+        var parts = depth > 0 && depth < components.count ? Array(components[(components.count - depth)...]) : components
+        if stem != "__init__" { parts.append(stem) }
+        guard !parts.isEmpty, parts.allSatisfy(ModuleLayout.isIdentifier) else { return nil }
+        return parts.joined(separator: ".")
     }
 }

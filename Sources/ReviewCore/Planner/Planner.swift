@@ -86,7 +86,8 @@ public struct Planner {
                 configuration.isTestFile($0)
             })
         var tasks: [ReviewTask] = []
-        let graph = selected.isEmpty ? nil : ImportGraph(files: head, tests: testFiles.files)
+        // The graph reads every Python file: only when there are tasks and tests to connect.
+        let graph = selected.isEmpty || testFiles.files.isEmpty ? nil : ImportGraph(files: head, tests: testFiles.files)
         for file in selected {
             guard let path = file.path.string else { continue }
             let basePath = file.status == .added ? nil : file.oldPath?.string

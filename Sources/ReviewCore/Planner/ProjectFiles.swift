@@ -12,6 +12,8 @@ public protocol ProjectFiles {
     func text(_ path: String) -> String?
     /// The first bytes of a file.
     func prefix(_ path: String, count: Int) -> [UInt8]
+    /// The file's bytes, or `nil`.
+    func bytes(_ path: String) -> [UInt8]?
 }
 
 /// Directories planning never looks into: virtualenvs, caches, installed packages, and
@@ -54,6 +56,10 @@ public struct DirectoryFiles: ProjectFiles {
         FileManager.default.contents(atPath: root + "/" + path).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    public func bytes(_ path: String) -> [UInt8]? {
+        FileManager.default.contents(atPath: root + "/" + path).map { [UInt8]($0) }
+    }
+
     public func prefix(_ path: String, count: Int) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: root + "/" + path) else { return [] }
         defer { try? handle.close() }
@@ -77,10 +83,12 @@ public struct TreeFiles: ProjectFiles {
     public func exists(_ path: String) -> Bool { listing.entries[path] != nil }
 
     public func text(_ path: String) -> String? {
-        guard let entry = listing.entries[path], entry.mode == .regular || entry.mode == .executable,
-            let bytes = try? repository.blob(entry.id)
-        else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        bytes(path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func bytes(_ path: String) -> [UInt8]? {
+        guard let entry = listing.entries[path], entry.mode == .regular || entry.mode == .executable else { return nil }
+        return try? repository.blob(entry.id)
     }
 
     public func prefix(_ path: String, count: Int) -> [UInt8] {
