@@ -95,27 +95,13 @@ struct MergeCommand: ParsableCommand {
     @Argument(help: "The JSON reports (review --format json, review ci --json).")
     var files: [String] = []
 
-    @Option(
-        help: ArgumentHelp(
-            "Output format: text, json, markdown, patch, sarif, rdjsonl or github (repeatable).",
-            discussion: "Pair each --format with an --output FILE, in order; a format without one goes to stdout."))
-    var format: [OutputFormat] = []
-
-    @Option(help: "Write the matching --format to FILE (atomically).")
-    var output: [String] = []
-
-    @Option(help: "A directory of Mustache templates that override the shipped Markdown templates file by file.")
-    var template: String?
+    @OptionGroup var outputs: ReportOutputs
 
     @Option(help: "Lowest severity that makes review exit 1: error, warning, info or none (default: error).")
     var failOn: FailLevel = .error
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give the JSON reports to merge") }
-        if output.count > max(1, format.count) { throw ValidationError("each --output needs its own --format before it") }
-        if format.count - output.count > 1 {
-            throw ValidationError("only one --format can go to stdout; give the others an --output FILE")
-        }
     }
 
     func run() throws {
@@ -127,7 +113,7 @@ struct MergeCommand: ParsableCommand {
             documents.append((file, String(decoding: data, as: UTF8.self)))
         }
         let report = try ReportMerger.merge(documents)
-        try OutputPlan(formats: format, outputs: output, template: template).write(report)
+        try outputs.plan.write(report)
         let status = ResultRendering.exitStatus(of: report, failOn: failOn)
         if status != .clean { throw ExitCode(status.rawValue) }
     }

@@ -151,17 +151,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Review uncommitted changes (index, worktree and untracked files) against HEAD.")
     var worktree = false
 
-    @Option(
-        help: ArgumentHelp(
-            "Output format: text, json, markdown, patch, sarif, rdjsonl or github (repeatable).",
-            discussion: "Pair each --format with an --output FILE, in order; a format without one goes to stdout."))
-    var format: [OutputFormat] = []
-
-    @Option(help: "Write the matching --format to FILE (atomically: a temporary file, then a rename).")
-    var output: [String] = []
-
-    @Option(help: "A directory of Mustache templates that override the shipped Markdown templates file by file.")
-    var template: String?
+    @OptionGroup var outputs: ReportOutputs
 
     @Flag(help: "Print each task's Plan/Execute/Reflect/Finish transcript on stderr.")
     var trace = false
@@ -178,13 +168,7 @@ struct RunCommand: ParsableCommand {
         if worktree && range != nil {
             throw ValidationError("--worktree takes no range; it reviews the uncommitted changes against HEAD")
         }
-        if output.count > max(1, format.count) {
-            throw ValidationError("each --output needs its own --format before it")
-        }
-        if format.count - output.count > 1 {
-            throw ValidationError("only one --format can go to stdout; give the others an --output FILE")
-        }
-        if plan, let bad = format.first(where: { $0 != .text && $0 != .json }) {
+        if plan, let bad = outputs.format.first(where: { $0 != .text && $0 != .json }) {
             throw ValidationError("--plan writes text or json, not \(bad.rawValue)")
         }
     }
@@ -203,10 +187,10 @@ struct RunCommand: ParsableCommand {
         if plan {
             let planned = try ChangePlanner.plan(in: start, for: request, configuration: configuration)
             let report = PlanReport(changeSet: planned.changeSet, tasks: planned.tasks, skipped: planned.skipped)
-            let planFormat = format.first ?? .text
+            let planFormat = outputs.format.first ?? .text
             let text = planFormat == .json ? report.json() : report.text()
             if planFormat == .json && planned.changeSet.isEmpty { Output.error("nothing to review") }
-            if let file = output.first { try Output.writeAtomically(text, to: file) } else { Output.write(text) }
+            if let file = outputs.output.first { try Output.writeAtomically(text, to: file) } else { Output.write(text) }
             return
         }
         let progress = Progress(enabled: Terminal.isInteractive(FileHandle.standardError), trace: trace)
@@ -218,7 +202,7 @@ struct RunCommand: ParsableCommand {
         progress.finish()
         if let traceDir { try TraceWriter.write(result, to: traceDir) }
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)
-        try OutputPlan(formats: format, outputs: output, template: template).write(rendering)
+        try outputs.plan.write(rendering)
         if rendering.exitStatus != .clean { throw ExitCode(rendering.exitStatus.rawValue) }
     }
 }
@@ -318,4 +302,30 @@ struct SandboxCommandLine: ParsableCommand {
         if let signal = result.signal { throw ExitCode(128 + signal) }
         if let code = result.exitCode, code != 0 { throw ExitCode(code) }
     }
+}
+
+/// `--format`, `--output` and `--template`: which reports a command writes, and where.
+struct ReportOutputs: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Output format: text, json, markdown, patch, sarif, rdjsonl or github (repeatable).",
+            discussion: "Pair each --format with an --output FILE, in order; a format without one goes to stdout."))
+    var format: [OutputFormat] = []
+
+    @Option(help: "Write the matching --format to FILE (atomically: a temporary file, then a rename).")
+    var output: [String] = []
+
+    @Option(help: "A directory of Mustache templates that override the shipped Markdown templates file by file.")
+    var template: String?
+
+    func validate() throws {
+        if output.count > max(1, format.count) {
+            throw ValidationError("each --output needs its own --format before it")
+        }
+        if format.count - output.count > 1 {
+            throw ValidationError("only one --format can go to stdout; give the others an --output FILE")
+        }
+    }
+
+    var plan: OutputPlan { OutputPlan(formats: format, outputs: output, template: template) }
 }

@@ -24,7 +24,7 @@ struct ImportGraph {
         testFiles = tests
         let testSet = Set(tests)
         var scanned: [(path: String, module: String?, imports: [ImportScanner.Import])] = []
-        var layouts = ModuleLayouts(files: files)
+        let layouts = ModuleLayouts(files: files)
         for path in files.paths where path.hasSuffix(".py") {
             if path.split(separator: "/").dropLast().contains(where: IgnoredDirectories.contains) { continue }
             let module = layouts.module(of: path)
@@ -191,7 +191,7 @@ enum ImportScanner {
 }
 
 /// Module names of many files, remembering for each directory whether it is a package.
-struct ModuleLayouts {
+final class ModuleLayouts {
     let files: ProjectFiles
     private var isPackage: [String: Bool] = [:]
 
@@ -199,27 +199,13 @@ struct ModuleLayouts {
         self.files = files
     }
 
-    /// The same name ``ModuleLayout`` gives, with one `__init__.py` lookup per directory.
-    mutating func module(of path: String) -> String? {
-        var components = path.split(separator: "/").map(String.init)
-        let fileName = components.removeLast()
-        let stem = fileName.hasSuffix(".py") ? String(fileName.dropLast(3)) : fileName
-        var depth = 0
-        while depth < components.count {
-            let directory = components[0..<(components.count - depth)].joined(separator: "/")
-            let known: Bool
-            if let cached = isPackage[directory] {
-                known = cached
-            } else {
-                known = files.exists(directory + "/__init__.py")
-                isPackage[directory] = known
-            }
-            guard known else { break }
-            depth += 1
-        }
-        var parts = depth > 0 && depth < components.count ? Array(components[(components.count - depth)...]) : components
-        if stem != "__init__" { parts.append(stem) }
-        guard !parts.isEmpty, parts.allSatisfy(ModuleLayout.isIdentifier) else { return nil }
-        return parts.joined(separator: ".")
+    /// The name ``ModuleLayout`` gives, with one `__init__.py` lookup per directory.
+    func module(of path: String) -> String? {
+        ModuleLayout(path: path) { directory in
+            if let cached = self.isPackage[directory] { return cached }
+            let found = self.files.exists(directory + "/__init__.py")
+            self.isPackage[directory] = found
+            return found
+        }.module
     }
 }

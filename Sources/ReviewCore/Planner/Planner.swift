@@ -160,6 +160,11 @@ struct ModuleLayout {
     var importPaths: [String]
 
     init(path: String, files: ProjectFiles) {
+        self.init(path: path, isPackage: { files.exists($0 + "/__init__.py") })
+    }
+
+    /// - Parameter isPackage: whether a directory (relative) holds an `__init__.py`.
+    init(path: String, isPackage: (String) -> Bool) {
         var components = path.split(separator: "/").map(String.init)
         let fileName = components.removeLast()
         let stem = fileName.hasSuffix(".py") ? String(fileName.dropLast(3)) : fileName
@@ -168,7 +173,7 @@ struct ModuleLayout {
         var packageDepth = 0
         while packageDepth < components.count {
             let directory = components[0..<(components.count - packageDepth)].joined(separator: "/")
-            guard files.exists(directory + "/__init__.py") else { break }
+            guard isPackage(directory) else { break }
             packageDepth += 1
         }
         var moduleParts: [String]
