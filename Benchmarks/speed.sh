@@ -55,7 +55,7 @@ python3 "$here/generate_project.py" "$repo" --modules "$jobs_tasks" --tests-per-
 chmod -R a+rX "$work"
 jobs2() { reviewed "$review" -C "$repo" --no-cache --impact-map off --python "$python" --jobs 2 main..feature; }
 jobs1() { reviewed "$review" -C "$repo" --no-cache --impact-map off --python "$python" --jobs 1 main..feature; }
-read -r mine theirs < <(compare_ms "$(( runs < 3 ? runs : 3 ))" jobs2 jobs1)
+read -r mine theirs < <(compare_ms "$(( runs < 5 ? runs : 5 ))" jobs2 jobs1)
 report "--jobs 2 / --jobs 1, $jobs_tasks tasks that each fail" "$mine" "$theirs" "jobs1" "0.6"
 
 # 4. Scaling: 1, 10, 100 changed modules (of 120), review against pytest on the tests it
