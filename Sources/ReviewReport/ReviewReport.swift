@@ -7,6 +7,8 @@ public struct ReviewReport: Sendable {
         public var path: String
         public var tests: Int
         public var changedSymbols: [String]
+        /// How the tests were selected, when not by the plain import graph.
+        public var testSelection: String?
 
         /// Creates an entry.
         public init(path: String, tests: Int, changedSymbols: [String]) {

@@ -47,6 +47,8 @@ struct ImpactMapTests {
         #expect((selected["testSelection"] as? String)?.hasPrefix("impact map (base tree ") == true, "\(selected)")
         let reasons = (selected["tests"] as? [[String: Any]] ?? []).map { "\($0["path"]!): \($0["reason"]!)" }
         #expect(reasons == ["tests/test_dynamic.py: runs the changed lines at base (impact map)"])
+        let text = try ReviewBinary.run(["main..feature"], in: project.repository.path)
+        #expect(text.out.contains("calc/core.py: 1 related test file (impact map (base tree "), "\(text.out)")
 
         // Another change on the same base reuses the map: nothing is recorded again.
         try project.replace("calc/core.py", "return x * 3", with: "return x + x + x")

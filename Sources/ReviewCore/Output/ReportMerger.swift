@@ -80,9 +80,13 @@ public enum ReportMerger {
             ("files", first.value["files"] ?? .array([])), ("tasks", .array(tasks)),
         ]
         let reviewed = tasks.map { task in
-            ReviewReport.ReviewedFile(
+            var file = ReviewReport.ReviewedFile(
                 path: task["path"]?.stringValue ?? "", tests: task["tests"]?.arrayValue?.count ?? 0,
                 changedSymbols: (task["changedSymbols"]?.arrayValue ?? []).compactMap(\.stringValue))
+            if let selection = task["testSelection"]?.stringValue, selection != "import graph" {
+                file.testSelection = selection
+            }
+            return file
         }
         var report = ReviewReport(
             range: summaries.lazy.compactMap { $0["range"]?.stringValue }.first ?? describe(first.value),

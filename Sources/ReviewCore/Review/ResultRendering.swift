@@ -33,7 +33,10 @@ public struct ResultRendering {
             range: result.changeSet.range.spec, base: result.changeSet.range.base?.hex,
             head: result.changeSet.range.head.description, planMembers: members,
             reviewed: result.tasks.map {
-                ReviewReport.ReviewedFile(path: $0.path, tests: $0.tests.count, changedSymbols: $0.changedSymbols.map(\.name))
+                var file = ReviewReport.ReviewedFile(
+                    path: $0.path, tests: $0.tests.count, changedSymbols: $0.changedSymbols.map(\.name))
+                if $0.testSelection != "import graph" { file.testSelection = $0.testSelection }
+                return file
             },
             skipped: result.skipped,
             findings: result.findings, seconds: result.seconds, sandbox: result.sandbox, python: result.python,

@@ -71,6 +71,7 @@ public struct MarkdownFormatter: ReviewFormatter {
             "findings": report.findings.map(findingContext),
             "reviewed": report.reviewed.map { file -> [String: Any] in
                 var detail = "\(file.tests) related test file\(file.tests == 1 ? "" : "s")"
+                if let selection = file.testSelection { detail += " (\(Self.text(selection)))" }
                 if !file.changedSymbols.isEmpty {
                     detail += "; changed " + file.changedSymbols.prefix(8).map { "`\(Self.code($0))`" }.joined(separator: ", ")
                 }

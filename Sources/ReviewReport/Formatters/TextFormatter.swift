@@ -54,6 +54,7 @@ public struct TextFormatter: ReviewFormatter {
         out += "\nreviewed:\n"
         for file in report.reviewed {
             var line = "  \(file.path): \(file.tests) related test file\(file.tests == 1 ? "" : "s")"
+            if let selection = file.testSelection { line += " (\(selection))" }
             if !file.changedSymbols.isEmpty { line += "; changed: \(file.changedSymbols.prefix(6).joined(separator: ", "))" }
             out += line + "\n"
         }
