@@ -13,15 +13,19 @@ struct SnapshotTests {
         let repository = try Repository.discover(from: fixture.path)
         for commit in commits.suffix(3) {
             let snapshot = try repository.materialize(.commit(ObjectID(hex: commit.id)))
-            // git archive is the oracle: same paths, same bytes, same symlinks and exec bits.
-            let oracle = try TemporaryRepository.makeDirectory()
-            defer { try? FileManager.default.removeItem(atPath: oracle) }
-            let archive = try fixture.gitData(["archive", "--format=tar", commit.id])
-            let tar = try ProcessRunner.run("tar", ["-x", "-C", oracle], input: archive)
-            try #require(tar.status == 0, "\(tar.err)")
-            #expect(try Self.listing(snapshot.root) == (try Self.listing(oracle)), "commit \(commit.id)")
-            #expect(try Self.sameContents(snapshot.root, oracle), "commit \(commit.id)")
+            try Self.expectMatchesGitArchive(snapshot, of: commit.id, in: fixture)
         }
+    }
+
+    /// git archive is the oracle: same paths, same bytes, same symlinks and exec bits.
+    static func expectMatchesGitArchive(_ snapshot: ReviewGit.Snapshot, of commit: String, in fixture: TemporaryRepository) throws {
+        let oracle = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: oracle) }
+        let archive = try fixture.gitData(["archive", "--format=tar", commit])
+        let tar = try ProcessRunner.run("tar", ["-x", "-C", oracle], input: archive)
+        try #require(tar.status == 0, "\(tar.err)")
+        #expect(try listing(snapshot.root) == (try listing(oracle)), "commit \(commit)")
+        #expect(try sameContents(snapshot.root, oracle), "commit \(commit)")
     }
 
     @Test func aSnapshotSharingAnotherStillMatchesGitArchiveAndLinksOnlyUnchangedFiles() throws {
@@ -32,13 +36,7 @@ struct SnapshotTests {
         let head = try repository.materialize(.commit(ObjectID(hex: commits.last!.id)))
         for base in commits.dropLast().suffix(4) {
             let snapshot = try repository.materialize(.commit(ObjectID(hex: base.id)), sharingWith: head)
-            let oracle = try TemporaryRepository.makeDirectory()
-            defer { try? FileManager.default.removeItem(atPath: oracle) }
-            let archive = try fixture.gitData(["archive", "--format=tar", base.id])
-            let tar = try ProcessRunner.run("tar", ["-x", "-C", oracle], input: archive)
-            try #require(tar.status == 0, "\(tar.err)")
-            #expect(try Self.listing(snapshot.root) == (try Self.listing(oracle)), "commit \(base.id)")
-            #expect(try Self.sameContents(snapshot.root, oracle), "commit \(base.id)")
+            try Self.expectMatchesGitArchive(snapshot, of: base.id, in: fixture)
         }
         // Unchanged files share an inode; a changed file and a mode-only change do not.
         let small = try TemporaryRepository()
