@@ -208,8 +208,10 @@ public struct Reviewer {
         // The base snapshot, written only if some task (or the impact map) needs it.
         let baseBox = BaseSnapshot(repository: repository, base: changeSet.range.base, sharingWith: head)
 
-        // Test selection by the impact map of the base tree: from the cache, or recorded now
-        // (one run of the suite at base, beside the compile and import check).
+        // Test selection by the impact map of the base tree, from the cache. When there is
+        // none, it is recorded now for later reviews: one run of the suite at base on one
+        // core while this review runs the import graph's selection on the other, so a first
+        // review takes about as long as the slower of the two.
         let impactKey = store == nil
             ? nil
             : CacheKeys.impactMap(
@@ -225,6 +227,9 @@ public struct Reviewer {
                 recording = ImpactRecording(
                     toolbox: toolbox, base: baseBox, configuration: configuration, importPaths: importPaths,
                     wallSeconds: Double(max(600, configuration.timeout * 5)))
+                for index in tasks.indices where tasks[index].testSelection == "import graph" {
+                    tasks[index].testSelection = "import graph (the impact map is being recorded at base for later reviews)"
+                }
             }
         } else if configuration.impactMap != .off && store == nil {
             // Without a cache (cache-size-mb = 0) a recorded map could not be kept.
@@ -232,33 +237,18 @@ public struct Reviewer {
         }
 
         // Two things at once, on two cores: one interpreter compiles and imports every changed
-        // file while one pytest session runs every related test at head (or, while an impact
-        // map is being recorded at base, the check runs beside the recording).
-        var session = recording == nil ? SpeculativeSession(toolbox: toolbox, tasks: tasks, head: head.root) : nil
+        // file while one pytest session runs every related test at head.
+        let session = SpeculativeSession(toolbox: toolbox, tasks: tasks, head: head.root)
         let checks: [String: PythonToolbox.FileCheck]
         do {
             checks = try toolbox.check(
                 tasks.map { ($0.path, $0.isTestFile ? nil : $0.module) }, root: head.root, extraPaths: importPaths)
         } catch {
-            _ = session?.wait()
+            _ = session.wait()
             _ = recording?.wait()
             throw ReviewFailure(error.description, status: .infrastructure)
         }
         phase("compile and import all changed files")
-        if let recording, let store, let impactKey {
-            let outcome = recording.wait()
-            phase("record the impact map at base")
-            switch outcome {
-            case .recorded(let map, let seconds):
-                store.store(map, key: impactKey)
-                emit(.note("impact map: recorded which of \(map.tests.count) test(s) run which functions, at base in \(String(format: "%.1f", seconds)) s (kept for this base tree)"), into: &result)
-                applyImpact(map, to: &tasks, key: impactKey)
-            case .failed(let reason):
-                emit(.note("impact map not recorded (\(reason)); tests selected by the import graph"), into: &result)
-                for index in tasks.indices { tasks[index].testSelection = "import graph (impact map not recorded: \(reason))" }
-            }
-            session = SpeculativeSession(toolbox: toolbox, tasks: tasks, head: head.root)
-        }
         Planner.attachSymbols(&tasks, symbols: checks.mapValues(\.symbols))
         result.tasks = tasks
         let hasPytest = (try? toolbox.hasPytest()) ?? true
@@ -278,7 +268,7 @@ public struct Reviewer {
         let workspace = Workspace(toolbox: toolbox, headRoot: head.root, scratch: scratch) {
             try baseBox.root()
         }
-        prefetch(tasks, checks: checks, session: session?.wait(), workspace: workspace)
+        prefetch(tasks, checks: checks, session: session.wait(), workspace: workspace)
         phase("one test session at head")
         let modelAgent: ModelAgent? = options.model.map { settings in
             var client = OpenAICompatibleClient(
@@ -394,6 +384,16 @@ public struct Reviewer {
         }
         phase("investigate tasks")
         result.findings = Self.reportFindings(result.results)
+        if let recording, let store, let impactKey {
+            switch recording.wait() {
+            case .recorded(let map, let seconds):
+                store.store(map, key: impactKey)
+                emit(.note("impact map: recorded which of \(map.tests.count) test(s) run which functions, at base in \(String(format: "%.1f", seconds)) s; later reviews of this base tree select tests with it"), into: &result)
+            case .failed(let reason):
+                emit(.note("impact map not recorded (\(reason)); tests are selected by the import graph"), into: &result)
+            }
+            phase("record the impact map at base (beside the review)")
+        }
         if let cache, let runKey {
             // The plan is kept only for a complete review, so a re-run that hits it is complete too.
             if result.skipped.count == skipped.count + budgetSkipped.count && result.results.count == tasks.count {
