@@ -72,7 +72,14 @@ def unpack(archive, work):
         top = tar.getnames()[0].split("/")[0]
         tar.extractall(work, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(work)
     root = os.path.join(work, top)
+    # Without the data filter (Python < 3.11.4) root keeps the archive's owners, and git
+    # then refuses the repository as another user's: own everything.
+    owner = (os.getuid(), os.getgid()) if os.geteuid() == 0 else None
     for directory, _, names in os.walk(root):
+        if owner:
+            os.lchown(directory, *owner)
+            for name in names:
+                os.lchown(os.path.join(directory, name), *owner)
         os.chmod(directory, 0o755)
         for name in names:
             path = os.path.join(directory, name)
