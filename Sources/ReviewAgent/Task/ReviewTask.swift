@@ -52,7 +52,10 @@ public struct ReviewTask: Hashable, Sendable, Codable {
     /// range; `nil` when whole related files run (import graph).
     public var testNodes: [String]?
     /// How the tests were selected, for the report (`impact map (...)`, `import graph (...)`).
-    public var testSelection = "import graph"
+    public var testSelection = ReviewTask.importGraph
+
+    /// ``testSelection`` when the import graph chose the tests and nothing more is to say.
+    public static let importGraph = "import graph"
 
     /// What the test runner is given: the impact map's node ids, else the related files.
     public var testTargets: [String] { testNodes ?? tests }

@@ -19,23 +19,39 @@ struct CachedTask: Codable {
     var tokens: Int
 }
 
+/// The tree ids of a range's two sides, looked up once for every key of a run.
+struct RangeTrees {
+    /// The head's tree; `nil` for the worktree or when it cannot be read.
+    var head: ObjectID?
+    /// The base's tree; `nil` for the empty tree or when it cannot be read.
+    var base: ObjectID?
+    /// Whether the range has a base commit (its tree may still have failed to read).
+    var hasBase: Bool
+
+    init(of range: ResolvedRange, in repository: Repository) {
+        head = range.head.commitID.flatMap { try? repository.treeID(of: $0) }
+        base = range.base.flatMap { try? repository.treeID(of: $0) }
+        hasBase = range.base != nil
+    }
+
+    /// The `base-tree` key line (`empty` for a root commit's range); `nil` when a base
+    /// commit's tree could not be read.
+    var baseLine: String? {
+        guard hasBase else { return "base-tree empty" }
+        return base.map { "base-tree \($0.hex)" }
+    }
+}
+
 /// The keys of the result cache.
 enum CacheKeys {
     /// The key of a run: everything that can change a result, except the task itself.
     ///
     /// - Returns: `nil` when the head is the worktree (it has no tree id to key on).
+    /// - Parameter trees: the range's head and base tree ids (see ``trees(of:in:)``).
     static func run(
-        range: ResolvedRange, repository: Repository, configuration: Configuration, interpreter: Interpreter,
-        model: ModelSettings?
+        trees: RangeTrees, configuration: Configuration, interpreter: Interpreter, model: ModelSettings?
     ) -> CacheKey? {
-        guard let headCommit = range.head.commitID, let headTree = try? repository.treeID(of: headCommit) else {
-            return nil
-        }
-        var baseTree = "empty"
-        if let base = range.base {
-            guard let tree = try? repository.treeID(of: base) else { return nil }
-            baseTree = tree.hex
-        }
+        guard let headTree = trees.head, let baseTree = trees.baseLine else { return nil }
         var modelLine = "model none"
         if let model {
             let prompt = ObjectID.blob(hashing: Array(SeedPrompt.system.utf8)).hex
@@ -43,31 +59,31 @@ enum CacheKeys {
                 + "steps=\(model.maxSteps) reflects=\(model.maxReflects) task-tokens=\(model.maxTokensPerTask) "
                 + "diff=\(model.diffBudget)"
         }
-        return CacheKey([
-            "review \(ReviewVersion.current)",
-            "policy builtin-\(BuiltinPolicy.version)",
-            modelLine,
-            "config " + configuration.resultFingerprint,
-            "python \(interpreter.path)",
-            interpreter.packageFingerprint,
-            "head-tree \(headTree.hex)",
-            "base-tree \(baseTree)",
-        ])
+        return CacheKey(
+            environment(configuration: configuration, interpreter: interpreter) + [
+                "policy builtin-\(BuiltinPolicy.version)", modelLine, "head-tree \(headTree.hex)", baseTree,
+            ])
+    }
+
+    /// What every key holds: review's version, the settings that can change a finding, and
+    /// the interpreter with its packages.
+    private static func environment(configuration: Configuration, interpreter: Interpreter) -> [String] {
+        [
+            "review \(ReviewVersion.current)", "config " + configuration.resultFingerprint,
+            "python \(interpreter.path)", interpreter.packageFingerprint,
+        ]
     }
 
     /// The key of the impact map of a range's base tree: the base tree, the interpreter and
     /// its packages, the settings, the import paths and review's version. A changed test
     /// suite or code changes the tree; a changed dependency changes the package fingerprint.
     static func impactMap(
-        range: ResolvedRange, repository: Repository, configuration: Configuration, interpreter: Interpreter,
-        importPaths: [String]
-    ) -> CacheKey? {
-        guard let base = range.base, let tree = try? repository.treeID(of: base) else { return nil }
-        return CacheKey([
-            "impact-map 2", "review \(ReviewVersion.current)", "config " + configuration.resultFingerprint,
-            "python \(interpreter.path)", interpreter.packageFingerprint, "base-tree \(tree.hex)",
-            "import-paths " + importPaths.joined(separator: ":"),
-        ])
+        baseTree: ObjectID, configuration: Configuration, interpreter: Interpreter, importPaths: [String]
+    ) -> CacheKey {
+        CacheKey(
+            ["impact-map 2"] + environment(configuration: configuration, interpreter: interpreter) + [
+                "base-tree \(baseTree.hex)", "import-paths " + importPaths.joined(separator: ":"),
+            ])
     }
 
     /// The key of a run's plan (its tasks), which depends on the shard too.

@@ -1,4 +1,5 @@
 import Foundation
+import ReviewAgent
 import ReviewFindings
 import ReviewReport
 
@@ -83,7 +84,7 @@ public enum ReportMerger {
             var file = ReviewReport.ReviewedFile(
                 path: task["path"]?.stringValue ?? "", tests: task["tests"]?.arrayValue?.count ?? 0,
                 changedSymbols: (task["changedSymbols"]?.arrayValue ?? []).compactMap(\.stringValue))
-            if let selection = task["testSelection"]?.stringValue, selection != "import graph" {
+            if let selection = task["testSelection"]?.stringValue, selection != ReviewTask.importGraph {
                 file.testSelection = selection
             }
             return file

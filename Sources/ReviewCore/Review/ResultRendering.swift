@@ -35,7 +35,7 @@ public struct ResultRendering {
             reviewed: result.tasks.map {
                 var file = ReviewReport.ReviewedFile(
                     path: $0.path, tests: $0.tests.count, changedSymbols: $0.changedSymbols.map(\.name))
-                if $0.testSelection != "import graph" { file.testSelection = $0.testSelection }
+                if $0.testSelection != ReviewTask.importGraph { file.testSelection = $0.testSelection }
                 return file
             },
             skipped: result.skipped,

@@ -136,10 +136,10 @@ public struct Reviewer {
         // choose tests, they are not results.
         let store = configuration.cacheSizeMB > 0
             ? ResultCache(gitDirectory: repository.commonDirectory, maxBytes: configuration.cacheSizeMB * 1_048_576) : nil
+        let trees = RangeTrees(of: changeSet.range, in: repository)
         let runKey = options.useCache && store != nil
-            ? CacheKeys.run(
-                range: changeSet.range, repository: repository, configuration: configuration, interpreter: interpreter,
-                model: options.model) : nil
+            ? CacheKeys.run(trees: trees, configuration: configuration, interpreter: interpreter, model: options.model)
+            : nil
         let cache = runKey == nil ? nil : store
         if let cache, let runKey, let cached = cache.load(CachedRun.self, key: CacheKeys.plan(run: runKey, shard: options.shard)) {
             let entries = cached.tasks.map { cache.load(CachedTask.self, key: CacheKeys.task($0, run: runKey)) }
@@ -214,20 +214,21 @@ public struct Reviewer {
         // review takes about as long as the slower of the two.
         let impactKey = store == nil
             ? nil
-            : CacheKeys.impactMap(
-                range: changeSet.range, repository: repository, configuration: configuration, interpreter: interpreter,
-                importPaths: importPaths)
-        var recording: ImpactRecording?
+            : trees.base.map {
+                CacheKeys.impactMap(
+                    baseTree: $0, configuration: configuration, interpreter: interpreter, importPaths: importPaths)
+            }
+        var recording: Background<ImpactOutcome>?
         if configuration.impactMap != .off, let store, let impactKey {
             if let map = store.load(ImpactMap.self, key: impactKey) {
-                applyImpact(map, to: &tasks, key: impactKey)
+                applyImpact(map, to: &tasks, baseTree: trees.base?.hex ?? "")
             } else if configuration.impactMap == .auto, changeSet.range.base != nil,
                 tasks.contains(where: { !$0.isTestFile && $0.basePath != nil })
             {
-                recording = ImpactRecording(
+                recording = ImpactOutcome.record(
                     toolbox: toolbox, base: baseBox, configuration: configuration, importPaths: importPaths,
                     wallSeconds: Double(max(600, configuration.timeout * 5)))
-                for index in tasks.indices where tasks[index].testSelection == "import graph" {
+                for index in tasks.indices where tasks[index].testSelection == ReviewTask.importGraph {
                     tasks[index].testSelection = "import graph (the impact map is being recorded at base for later reviews)"
                 }
             }
@@ -238,7 +239,7 @@ public struct Reviewer {
 
         // Two things at once, on two cores: one interpreter compiles and imports every changed
         // file while one pytest session runs every related test at head.
-        let session = SpeculativeSession(toolbox: toolbox, tasks: tasks, head: head.root)
+        let session = speculativeSession(toolbox: toolbox, tasks: tasks, head: head.root)
         let checks: [String: PythonToolbox.FileCheck]
         do {
             checks = try toolbox.check(
@@ -449,8 +450,7 @@ public struct Reviewer {
     }
 
     /// Selects each task's tests with the impact map.
-    private func applyImpact(_ map: ImpactMap, to tasks: inout [ReviewTask], key: CacheKey) {
-        let baseTree = key.text.split(separator: "\n").first { $0.hasPrefix("base-tree ") }.map { String($0.dropFirst(10)) } ?? ""
+    private func applyImpact(_ map: ImpactMap, to tasks: inout [ReviewTask], baseTree: String) {
         for index in tasks.indices {
             ImpactMap.apply(map.select(for: tasks[index]), to: &tasks[index], baseTree: baseTree)
         }
@@ -587,33 +587,36 @@ final class TaskRunState: @unchecked Sendable {
     }
 }
 
-/// One pytest session over the related tests of every task at head, run on another thread.
-final class SpeculativeSession: @unchecked Sendable {
+/// A value computed on a thread of its own; `wait()` blocks until it is there.
+final class Background<Value: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
-    private var result: TestRun?
+    private var value: Value?
 
-    init(toolbox: PythonToolbox, tasks: [ReviewTask], head: String) {
-        // Every task's targets once; a node id is dropped when its whole file runs anyway.
-        var tests: [String] = []
-        for task in tasks { for test in task.testTargets where !tests.contains(test) { tests.append(test) } }
-        let wholeFiles = Set(tests.filter { !$0.contains("::") })
-        tests = tests.filter { !$0.contains("::") || !wholeFiles.contains(String($0.prefix { $0 != ":" })) }
-        let paths = Array(Set(tasks.flatMap(\.importPaths))).sorted()
-        guard !tests.isEmpty else {
+    init(_ work: @escaping @Sendable () -> Value) {
+        Thread.detachNewThread { [self] in
+            value = work()
             done.signal()
-            return
-        }
-        Thread.detachNewThread { [self, tests] in
-            self.result = try? toolbox.runTests(tests, root: head, extraPaths: paths)
-            self.done.signal()
         }
     }
 
-    /// Waits for the session; `nil` when it could not run.
-    func wait() -> TestRun? {
+    func wait() -> Value {
         done.wait()
         done.signal()
-        return result
+        return value!
+    }
+}
+
+/// One pytest session over the related tests of every task at head, run on another
+/// thread; `nil` when there is nothing to run or it could not run.
+func speculativeSession(toolbox: PythonToolbox, tasks: [ReviewTask], head: String) -> Background<TestRun?> {
+    // Every task's targets once; a node id is dropped when its whole file runs anyway.
+    var tests: [String] = []
+    for task in tasks { for test in task.testTargets where !tests.contains(test) { tests.append(test) } }
+    let wholeFiles = Set(tests.filter { !$0.contains("::") })
+    tests = tests.filter { !$0.contains("::") || !wholeFiles.contains(String($0.prefix { $0 != ":" })) }
+    let paths = Array(Set(tasks.flatMap(\.importPaths))).sorted()
+    return Background { [tests] in
+        tests.isEmpty ? nil : try? toolbox.runTests(tests, root: head, extraPaths: paths)
     }
 }
 
@@ -643,55 +646,34 @@ final class BaseSnapshot: @unchecked Sendable {
     }
 }
 
-/// Records the impact map at base on another thread (one run of the whole suite).
-final class ImpactRecording: @unchecked Sendable {
-    enum Outcome {
-        case recorded(ImpactMap, seconds: Double)
-        case failed(String)
-    }
+/// What recording the impact map at base gave.
+enum ImpactOutcome: Sendable {
+    case recorded(ImpactMap, seconds: Double)
+    case failed(String)
 
-    private let done = DispatchSemaphore(value: 0)
-    private var outcome: Outcome = .failed("not run")
-
-    init(toolbox: PythonToolbox, base: BaseSnapshot, configuration: Configuration, importPaths: [String], wallSeconds: Double) {
-        Thread.detachNewThread { [self] in
+    /// Records the map on another thread: one run of the whole suite at base.
+    static func record(
+        toolbox: PythonToolbox, base: BaseSnapshot, configuration: Configuration, importPaths: [String],
+        wallSeconds: Double
+    ) -> Background<ImpactOutcome> {
+        Background {
             let started = Date()
-            defer { self.done.signal() }
-            guard let root = try? base.root() else {
-                outcome = .failed("the base revision could not be written")
-                return
-            }
+            guard let root = try? base.root() else { return .failed("the base revision could not be written") }
             let tests = TestIndex(files: DirectoryFiles(root: root), configuration: configuration).files
-            guard !tests.isEmpty else {
-                outcome = .failed("no test files at base")
-                return
-            }
-            guard (try? toolbox.hasPytest()) == true else {
-                outcome = .failed("it needs pytest")
-                return
-            }
+            guard !tests.isEmpty else { return .failed("no test files at base") }
+            guard (try? toolbox.hasPytest()) == true else { return .failed("it needs pytest") }
             do {
                 let (data, execution) = try toolbox.recordImpact(
                     tests, root: root, extraPaths: importPaths, wallSeconds: wallSeconds)
                 guard let data, let map = ImpactMap.decode(data) else {
-                    outcome = .failed("the suite at base \(execution.statusDescription)")
-                    return
+                    return .failed("the suite at base \(execution.statusDescription)")
                 }
                 // pytest: 0 passed, 1 some failed, 5 none collected; others mean it did not run.
-                guard [0, 1, 5].contains(map.status) else {
-                    outcome = .failed("pytest at base exited \(map.status)")
-                    return
-                }
-                outcome = .recorded(map, seconds: Date().timeIntervalSince(started))
+                guard [0, 1, 5].contains(map.status) else { return .failed("pytest at base exited \(map.status)") }
+                return .recorded(map, seconds: Date().timeIntervalSince(started))
             } catch {
-                outcome = .failed("\(error)")
+                return .failed("\(error)")
             }
         }
-    }
-
-    func wait() -> Outcome {
-        done.wait()
-        done.signal()
-        return outcome
     }
 }
