@@ -103,23 +103,11 @@ public final class ResultCache: @unchecked Sendable {
     /// 80 % of it, so that eviction does not run on every store), and temporary files that
     /// a killed run left behind.
     public func evict() {
-        let manager = FileManager.default
-        guard let names = try? manager.contentsOfDirectory(atPath: directory) else { return }
-        var entries: [(path: String, size: Int, used: Double)] = []
-        var total = 0
         let now = Date().timeIntervalSince1970
-        for name in names {
-            let path = directory + "/" + name
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            let used = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
-            if name.hasPrefix(".tmp-") {
-                if now - used > 3600 { unlink(path) }
-                continue
-            }
-            entries.append((path, Int(info.st_size), used))
-            total += Int(info.st_size)
-        }
+        let all = files()
+        for file in all where file.temporary && now - file.used > 3600 { unlink(file.path) }
+        let entries = all.filter { !$0.temporary }
+        var total = entries.map(\.size).reduce(0, +)
         guard total > maxBytes else { return }
         let target = maxBytes / 5 * 4
         for entry in entries.sorted(by: { $0.used < $1.used }) {
@@ -130,16 +118,21 @@ public final class ResultCache: @unchecked Sendable {
 
     /// The number of entries and their total size in bytes.
     public func usage() -> (entries: Int, bytes: Int) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return (0, 0) }
-        var count = 0
-        var bytes = 0
-        for name in names where !name.hasPrefix(".tmp-") {
+        let entries = files().filter { !$0.temporary }
+        return (entries.count, entries.map(\.size).reduce(0, +))
+    }
+
+    /// The directory's files: entries, and temporary files of writes in progress (or of
+    /// killed runs), with size and last use (modification time).
+    private func files() -> [(path: String, size: Int, used: Double, temporary: Bool)] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.compactMap { name in
+            let path = directory + "/" + name
             var info = stat()
-            guard stat(directory + "/" + name, &info) == 0 else { continue }
-            count += 1
-            bytes += Int(info.st_size)
+            guard stat(path, &info) == 0 else { return nil }
+            let used = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            return (path, Int(info.st_size), used, name.hasPrefix(".tmp-"))
         }
-        return (count, bytes)
     }
 
     /// The file of an entry.
