@@ -183,10 +183,8 @@ public final class PythonToolbox: Sendable {
         if try hasPytest() {
             let junit = Self.outputRoot + "/junit.xml"
             let arguments =
-                [
-                    interpreter.path, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-o", "junit_family=xunit1",
-                    "--junitxml=\(junit)", "--rootdir=\(Self.sourceRoot)", "--continue-on-collection-errors",
-                ] + nodeIDs
+                [interpreter.path, "-m", "pytest"] + Self.pytestOptions
+                + ["-o", "junit_family=xunit1", "--junitxml=\(junit)"] + nodeIDs
             let command = command(arguments, root: root, overrides: overrides, output: output, extraPaths: extraPaths)
             let execution = try sandbox.run(command)
             let data = FileManager.default.contents(atPath: output + "/junit.xml") ?? Data()
@@ -234,8 +232,7 @@ public final class PythonToolbox: Sendable {
         let output = try sandbox.makeOutputDirectory()
         defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
         let arguments =
-            [interpreter.path, "-c", PythonScripts.impactRecorder, "-p", "no:cacheprovider", "-q",
-             "--rootdir=\(Self.sourceRoot)", "--continue-on-collection-errors"] + tests
+            [interpreter.path, "-c", PythonScripts.impactRecorder] + Self.pytestOptions + tests
         var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
         command.environment["REVIEW_IMPACT_OUT"] = Self.outputRoot + "/impact.json"
         command.limits.wallSeconds = wallSeconds
@@ -243,6 +240,12 @@ public final class PythonToolbox: Sendable {
         let execution = try sandbox.run(command)
         return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
     }
+
+    /// The pytest options of every session: no cache writes (the source is read-only), quiet,
+    /// node ids relative to the source root, and one broken file does not stop the others.
+    static let pytestOptions = [
+        "-p", "no:cacheprovider", "-q", "--rootdir=\(sourceRoot)", "--continue-on-collection-errors",
+    ]
 
     /// How the checks are shown to users (commands they can rerun in a checkout).
     public static func compileCommand(_ file: String) -> String { "python3 -m py_compile \(ShellQuoting.quote(file))" }
