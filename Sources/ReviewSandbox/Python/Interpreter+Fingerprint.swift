@@ -11,9 +11,9 @@ extension Interpreter {
     /// Editing an installed package's files in place is not seen.
     public var packageFingerprint: String {
         var parts = [Interpreter.statLine(Interpreter.realPath(path))]
-        var roots: [String] = []
-        for root in [prefix, basePrefix].map(Interpreter.realPath) where !roots.contains(root) { roots.append(root) }
-        for root in roots {
+        let real = Interpreter.realPath(prefix)
+        let base = Interpreter.realPath(basePrefix)
+        for root in base == real ? [real] : [real, base] {
             for directory in Interpreter.packageDirectories(under: root) {
                 parts.append(Interpreter.statLine(directory))
             }
@@ -28,13 +28,10 @@ extension Interpreter {
     public func hasPackageOnDisk(_ name: String) -> Bool {
         var roots = [Interpreter.realPath(prefix)]
         let base = Interpreter.realPath(basePrefix)
-        if base != roots[0] {
-            let configuration = (try? String(contentsOfFile: prefix + "/pyvenv.cfg", encoding: .utf8)) ?? ""
-            let includesSystem = configuration.split(separator: "\n").contains { line in
-                let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                return parts.count == 2 && parts[0] == "include-system-site-packages" && parts[1].lowercased() == "true"
-            }
-            if includesSystem { roots.append(base) }
+        if base != roots[0],
+            Interpreter.venvSettings(at: prefix)?["include-system-site-packages"]?.lowercased() == "true"
+        {
+            roots.append(base)
         }
         return roots.contains { root in
             Interpreter.packageDirectories(under: root).contains {

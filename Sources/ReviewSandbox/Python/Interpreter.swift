@@ -30,16 +30,8 @@ public struct Interpreter: Hashable, Sendable {
         guard let executable = resolveExecutable(path, searchPath: searchPath) else { return nil }
         let directory = (executable as NSString).deletingLastPathComponent
         let candidatePrefix = (directory as NSString).deletingLastPathComponent
-        let configuration = candidatePrefix + "/pyvenv.cfg"
-        if let text = try? String(contentsOfFile: configuration, encoding: .utf8) {
-            var home: String?
-            for line in text.split(separator: "\n") {
-                let parts = line.split(separator: "=", maxSplits: 1).map {
-                    $0.trimmingCharacters(in: .whitespaces)
-                }
-                if parts.count == 2 && parts[0] == "home" { home = parts[1] }
-            }
-            let base = home.map { ($0 as NSString).deletingLastPathComponent } ?? "/usr"
+        if let settings = venvSettings(at: candidatePrefix) {
+            let base = settings["home"].map { ($0 as NSString).deletingLastPathComponent } ?? "/usr"
             return Interpreter(path: executable, prefix: candidatePrefix, basePrefix: realPath(base))
         }
         let real = realPath(executable)
@@ -109,6 +101,18 @@ public struct Interpreter: Hashable, Sendable {
             }
         }
         return "/" + components.joined(separator: "/")
+    }
+
+    /// The `key = value` settings of the virtual environment at `prefix` (its
+    /// `pyvenv.cfg`), or `nil` when `prefix` is not one.
+    static func venvSettings(at prefix: String) -> [String: String]? {
+        guard let text = try? String(contentsOfFile: prefix + "/pyvenv.cfg", encoding: .utf8) else { return nil }
+        var settings: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2 { settings[parts[0]] = parts[1] }
+        }
+        return settings
     }
 
     static func realPath(_ path: String) -> String {
