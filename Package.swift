@@ -26,20 +26,24 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // Typed, non-variadic wrappers for the variadic C entry points
-        // (`git_libgit2_opts`, `curl_easy_setopt`), which Swift cannot call.
+        // Typed, non-variadic wrappers for the variadic C entry points, which Swift cannot
+        // call: one shim module per library (`git_libgit2_opts`; `curl_easy_setopt`).
         .target(
-            name: "CShims",
-            dependencies: ["CGit2", "CCurl"]
+            name: "CGitShims",
+            dependencies: ["CGit2"]
+        ),
+        .target(
+            name: "CCurlShims",
+            dependencies: ["CCurl"]
         ),
         .target(
             name: "ReviewGit",
-            dependencies: ["CGit2", "CShims"]
+            dependencies: ["CGit2", "CGitShims"]
         ),
         .target(name: "ReviewFindings"),
         .target(
             name: "ReviewModel",
-            dependencies: ["CCurl", "CShims"]
+            dependencies: ["CCurl", "CCurlShims"]
         ),
         .target(name: "ReviewSandbox"),
         .target(

@@ -1,6 +1,6 @@
 import Foundation
 internal import CCurl
-internal import CShims
+internal import CCurlShims
 
 /// libcurl's global initialization, once per process.
 enum Libcurl {

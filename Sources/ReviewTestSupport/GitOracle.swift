@@ -15,7 +15,7 @@ public struct OracleFile: Equatable, CustomStringConvertible {
     /// The path (the old path for renames and copies) and the new path for renames/copies.
     public var path: [UInt8]
     public var newPath: [UInt8]?
-    /// Whether git printed "Binary files ... differ".
+    /// Whether `git diff --numstat` counts no lines for it (`-\t-`): a side is binary.
     public var binary: Bool
     /// `(oldStart, oldLines, newStart, newLines)` of each hunk.
     public var hunks: [[Int]]
@@ -49,7 +49,8 @@ public enum GitOracle {
     /// The id of git's empty tree, the base of a root commit.
     public static let emptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 
-    /// `git diff -M --raw -z` plus `git diff -M -U0` between two revisions, joined per file.
+    /// `git diff -M --raw -z`, `--numstat -z` (binary) and `-U0` (hunks) between two
+    /// revisions, joined per file.
     public static func diff(_ repository: TemporaryRepository, base: String?, head: String) throws -> [OracleFile] {
         let from = base ?? emptyTree
         let raw = try repository.gitData(["diff", "-M", "--raw", "-z", "--abbrev=40", "--no-ext-diff", from, head])
@@ -67,13 +68,37 @@ public enum GitOracle {
         for index in files.indices {
             let parts = files[index].status == "T" ? 2 : 1
             for section in sections[next..<(next + parts)] {
-                let (binary, hunks) = parseSection(section)
-                files[index].binary = files[index].binary || binary
-                files[index].hunks += hunks
+                files[index].hunks += parseSection(section).1
             }
             next += parts
         }
+        let numstat = try repository.gitData(["diff", "-M", "--numstat", "-z", "--no-ext-diff", from, head])
+        let binary = parseNumstatBinary([UInt8](numstat))
+        guard binary.count == files.count else {
+            throw TestSupportError("git printed \(files.count) raw entries but \(binary.count) numstat entries")
+        }
+        for index in files.indices { files[index].binary = binary[index] }
         return files
+    }
+
+    /// Per entry of `--numstat -z`: whether git counted no lines (`-\t-`), which it does
+    /// when either side is binary, whether or not the content changed.
+    static func parseNumstatBinary(_ bytes: [UInt8]) -> [Bool] {
+        let fields = bytes.split(separator: 0, omittingEmptySubsequences: false).map(Array.init)
+        var result: [Bool] = []
+        var index = 0
+        while index < fields.count {
+            let field = fields[index]
+            guard !field.isEmpty else {
+                index += 1
+                continue
+            }
+            let columns = field.split(separator: 0x09, maxSplits: 2, omittingEmptySubsequences: false)
+            result.append(columns.count >= 2 && columns[0] == [0x2D] && columns[1] == [0x2D])
+            // A rename or copy has an empty path column, then the old and new paths.
+            index += columns.count == 3 && columns[2].isEmpty ? 3 : 1
+        }
+        return result
     }
 
     static func parseRaw(_ bytes: [UInt8]) -> [OracleFile] {

@@ -24,6 +24,27 @@ struct ChangeSetOracleTests {
         try checkHistory(seed: UInt64(ProcessInfo.processInfo.environment["REVIEW_ORACLE_SEED"] ?? "1") ?? 1)
     }
 
+    @Test("a binary file renamed exactly or changing only its mode is binary, as in git diff -M --numstat")
+    func binaryWithUnchangedContent() throws {
+        let temporary = try TemporaryRepository()
+        try temporary.write("x.bin", Data([0x61, 0x00, 0x62, 0x00, 0x63]))
+        try temporary.write("m.bin", Data([0x00, 0x01, 0x02]))
+        try temporary.write("t.txt", "hello\n")
+        _ = try temporary.commit("one")
+        _ = try temporary.git(["mv", "x.bin", "y.bin"])
+        _ = try temporary.git(["mv", "t.txt", "u.txt"])
+        try temporary.write("m.bin", Data([0x00, 0x01, 0x02]), executable: true)
+        _ = try temporary.git(["add", "-A"])
+        _ = try temporary.git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "two"])
+        let repository = try Repository.discover(from: temporary.path)
+        let range = try repository.resolve(.revisions("HEAD"))
+        let files = try repository.changes(in: range).files
+        let binary = Dictionary(uniqueKeysWithValues: files.map { ($0.path.string ?? "", $0.isBinary) })
+        #expect(binary == ["y.bin": true, "m.bin": true, "u.txt": false])
+        let expected = try GitOracle.diff(temporary, base: range.base?.hex, head: try temporary.head())
+        #expect(files.map(Self.oracleForm) == expected)
+    }
+
     private func checkHistory(seed: UInt64) throws {
         let temporary = try TemporaryRepository()
         var generator = HistoryGenerator(seed: seed)

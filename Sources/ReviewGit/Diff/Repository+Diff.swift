@@ -29,16 +29,11 @@ extension Repository {
 
     /// The renamed limit git uses (`diff.renameLimit`, default 1000).
     var renameLimit: Int {
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, pointer) == 0, let config else {
-            git_error_clear()
-            return 1000
+        let limit = withConfigSnapshot { config -> Int? in
+            var value: Int32 = 0
+            return succeeded(git_config_get_int32(&value, config, "diff.renameLimit")) ? Int(value) : nil
         }
-        defer { git_config_free(config) }
-        var value: Int32 = 0
-        if git_config_get_int32(&value, config, "diff.renameLimit") == 0 { return Int(value) }
-        git_error_clear()
-        return 1000
+        return limit ?? 1000
     }
 
     /// The changed paths from libgit2, before rename pairing, in path order.
@@ -52,22 +47,25 @@ extension Repository {
         options.flags = flags
         options.ignore_submodules = GIT_SUBMODULE_IGNORE_DIRTY
 
-        let baseTree = try range.base.map { id throws(GitError) in try tree(of: id) }
-        defer { if let baseTree { git_tree_free(baseTree) } }
-        var diff: OpaquePointer?
-        switch range.head {
-        case .commit(let id):
-            let headTree = try tree(of: id)
-            defer { git_tree_free(headTree) }
-            try check(git_diff_tree_to_tree(&diff, pointer, baseTree, headTree, &options), "git_diff_tree_to_tree")
-        case .worktree:
-            try check(
-                git_diff_tree_to_workdir_with_index(&diff, pointer, baseTree, &options),
-                "git_diff_tree_to_workdir_with_index")
+        return try withOptionalTree(of: range.base) { (baseTree) throws(GitError) in
+            switch range.head {
+            case .commit(let id):
+                return try withTree(of: id) { (headTree) throws(GitError) in
+                    try withHandle(
+                        "git_diff_tree_to_tree", make: { git_diff_tree_to_tree(&$0, pointer, baseTree, headTree, &options) },
+                        free: git_diff_free, Self.entries)
+                }
+            case .worktree:
+                return try withHandle(
+                    "git_diff_tree_to_workdir_with_index",
+                    make: { git_diff_tree_to_workdir_with_index(&$0, pointer, baseTree, &options) }, free: git_diff_free,
+                    Self.entries)
+            }
         }
-        guard let diff else { return [] }
-        defer { git_diff_free(diff) }
+    }
 
+    /// The deltas of a diff as raw entries.
+    private static func entries(of diff: OpaquePointer) -> [RawEntry] {
         var entries: [RawEntry] = []
         let count = git_diff_num_deltas(diff)
         entries.reserveCapacity(count)
@@ -196,17 +194,13 @@ final class ContentReader {
         guard let id = side.id, !side.isGitlink else { return [] }
         if let cached = blobs[id] { return cached }
         var oid = id.raw
-        var blob: OpaquePointer?
-        if git_blob_lookup(&blob, repository.pointer, &oid) < 0 {
+        let found = withOptionalHandle(
+            make: { git_blob_lookup(&$0, repository.pointer, &oid) }, free: git_blob_free, Repository.content)
+        guard let bytes = found else {
             // A worktree file found only through the rename search (never hashed into the odb).
-            git_error_clear()
             if let workdir { return try worktreeBytes(side, root: workdir) }
-            throw GitError.last(-1, function: "git_blob_lookup")
+            throw GitError.library(function: "git_blob_lookup", code: -1, message: "blob \(id.hex) not found")
         }
-        defer { git_blob_free(blob) }
-        let size = Int(git_blob_rawsize(blob))
-        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
-        let bytes = Array(UnsafeRawBufferPointer(start: raw, count: size))
         blobs[id] = bytes
         return bytes
     }
@@ -241,7 +235,11 @@ final class ContentReader {
         var isBinary = false
         var hunks: [Hunk] = []
         let sameContent = old != nil && new != nil && old?.id != nil && old?.id == new?.id
-        if !sameContent {
+        if sameContent, let new, !new.isGitlink {
+            // An exact rename or a mode change: no hunks, but git still counts a binary
+            // file as binary (`git diff --numstat` prints `-\t-`).
+            isBinary = SimilarityIndex.isBinary(try bytes(of: new, isNewSide: true))
+        } else if !sameContent {
             if let old, let new, entry.status == .typechange {
                 // Git prints a type change as a deletion and an addition; keep both halves.
                 let (oldBinary, oldHunks) = try diff(old, nil)
@@ -322,27 +320,13 @@ final class ContentReader {
 }
 
 extension Repository {
-    /// Looks up the tree of a commit; the caller frees it with `git_tree_free`.
-    func tree(of commit: ObjectID) throws(GitError) -> OpaquePointer {
-        var oid = commit.raw
-        var commitPointer: OpaquePointer?
-        try check(git_commit_lookup(&commitPointer, pointer, &oid), "git_commit_lookup")
-        defer { git_commit_free(commitPointer) }
-        var tree: OpaquePointer?
-        try check(git_commit_tree(&tree, commitPointer), "git_commit_tree")
-        guard let tree else { throw .library(function: "git_commit_tree", code: -1, message: "commit has no tree") }
-        return tree
-    }
-}
-
-extension Repository {
     /// The id of a commit's tree: two commits with the same tree have the same files.
     public func treeID(of commit: ObjectID) throws(GitError) -> ObjectID {
-        let tree = try self.tree(of: commit)
-        defer { git_tree_free(tree) }
-        guard let id = git_tree_id(tree) else {
-            throw .library(function: "git_tree_id", code: -1, message: "tree has no id")
+        try withTree(of: commit) { (tree) throws(GitError) -> ObjectID in
+            guard let id = git_tree_id(tree) else {
+                throw .library(function: "git_tree_id", code: -1, message: "tree has no id")
+            }
+            return ObjectID(id.pointee)
         }
-        return ObjectID(id.pointee)
     }
 }

@@ -1,5 +1,5 @@
 internal import CGit2
-internal import CShims
+internal import CGitShims
 
 /// Everything that can go wrong in the git layer, each with a message in git's own words.
 ///
@@ -94,6 +94,16 @@ public enum GitError: Error, CustomStringConvertible, Sendable, Equatable {
         if case .library(_, let code, _) = self { return code }
         return nil
     }
+}
+
+/// A libgit2 call whose failure is an answer, not an error (a lookup that finds nothing,
+/// an iterator at its end): whether it succeeded. libgit2's message for a failure is read
+/// and dropped here, so no stale message reaches a later error.
+@inline(__always)
+func succeeded(_ code: Int32) -> Bool {
+    guard code < 0 else { return true }
+    git_error_clear()
+    return false
 }
 
 /// The one path from a libgit2 return code to a Swift error.

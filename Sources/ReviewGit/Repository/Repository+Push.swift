@@ -4,13 +4,8 @@ extension Repository {
     /// Whether a commit is in the object database.
     public func hasCommit(_ id: ObjectID) -> Bool {
         var oid = id.raw
-        var commit: OpaquePointer?
-        guard git_commit_lookup(&commit, pointer, &oid) == 0 else {
-            git_error_clear()
-            return false
-        }
-        git_commit_free(commit)
-        return true
+        return withOptionalHandle(make: { git_commit_lookup(&$0, pointer, &oid) }, free: git_commit_free) { _ in true }
+            ?? false
     }
 
     /// The commit a reference or revision names, or `nil`.
@@ -31,10 +26,7 @@ extension Repository {
     /// The names of all remote-tracking references (`refs/remotes/...`).
     public var remoteTrackingReferences: [String] {
         var names = git_strarray()
-        guard git_reference_list(&names, pointer) == 0 else {
-            git_error_clear()
-            return []
-        }
+        guard succeeded(git_reference_list(&names, pointer)) else { return [] }
         defer { git_strarray_dispose(&names) }
         var result: [String] = []
         for index in 0..<names.count {
@@ -48,44 +40,27 @@ extension Repository {
     /// base that reviews exactly the commits nobody else has. `nil` when that is the whole
     /// history (no hidden ref shares any of it).
     public func baseOfUnpublishedCommits(from tip: ObjectID, hiding hidden: [String]) -> ObjectID? {
-        var walker: OpaquePointer?
-        guard git_revwalk_new(&walker, pointer) == 0, let walker else {
-            git_error_clear()
-            return nil
-        }
-        defer { git_revwalk_free(walker) }
-        git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
-        var start = tip.raw
-        guard git_revwalk_push(walker, &start) == 0 else {
-            git_error_clear()
-            return nil
-        }
-        for name in hidden { _ = git_revwalk_hide_ref(walker, name) }
-        git_error_clear()
-        var oid = git_oid()
-        guard git_revwalk_next(&oid, walker) == 0 else {
-            git_error_clear()
-            return nil
+        let oldest = withOptionalHandle(make: { git_revwalk_new(&$0, pointer) }, free: git_revwalk_free) { walker -> ObjectID? in
+            git_revwalk_sorting(walker, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_REVERSE.rawValue)
+            var start = tip.raw
+            guard succeeded(git_revwalk_push(walker, &start)) else { return nil }
+            // A ref that cannot be hidden (not a commit) hides nothing.
+            for name in hidden { _ = succeeded(git_revwalk_hide_ref(walker, name)) }
+            var oid = git_oid()
+            return succeeded(git_revwalk_next(&oid, walker)) ? ObjectID(oid) : nil
         }
         // The oldest unpublished commit; its first parent is published (or it is a root).
-        return try? firstParent(of: ObjectID(oid), revision: ObjectID(oid).hex)
+        return oldest.flatMap { try? firstParent(of: $0, revision: $0.hex) }
     }
 }
 
 extension Repository {
     /// A configuration value as git reads it for this repository, or `nil`.
     public func configValue(_ name: String) -> String? {
-        var config: OpaquePointer?
-        guard git_repository_config_snapshot(&config, pointer) == 0, let config else {
-            git_error_clear()
-            return nil
+        withConfigSnapshot { config in
+            var value: UnsafePointer<CChar>?
+            guard succeeded(git_config_get_string(&value, config, name)), let value else { return nil }
+            return String(cString: value)
         }
-        defer { git_config_free(config) }
-        var value: UnsafePointer<CChar>?
-        guard git_config_get_string(&value, config, name) == 0, let value else {
-            git_error_clear()
-            return nil
-        }
-        return String(cString: value)
     }
 }

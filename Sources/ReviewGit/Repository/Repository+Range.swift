@@ -50,31 +50,30 @@ extension Repository {
 
     /// Resolves one revision and peels it to a commit.
     func commitID(of revision: String, range: String) throws(GitError) -> ObjectID {
-        var object: OpaquePointer?
-        let code = git_revparse_single(&object, pointer, revision)
-        if code < 0 {
-            let error = GitError.last(code, function: "git_revparse_single")
+        let peeled: ObjectID?
+        do {
+            peeled = try withHandle(
+                "git_revparse_single", make: { git_revparse_single(&$0, pointer, revision) }, free: git_object_free
+            ) { object in
+                withOptionalHandle(make: { git_object_peel(&$0, object, GIT_OBJECT_COMMIT) }, free: git_object_free) {
+                    ObjectID(git_object_id($0).pointee)
+                }
+            }
+        } catch {
             if isUpstreamSyntax(revision) {
                 throw .noUpstream(branch: currentBranch)
             }
-            switch code {
-            case GIT_ENOTFOUND.rawValue, GIT_EINVALIDSPEC.rawValue:
+            switch error.libraryCode {
+            case GIT_ENOTFOUND.rawValue?, GIT_EINVALIDSPEC.rawValue?:
                 throw .unknownRevision(revision, range: range, shallow: isShallow)
-            case GIT_EAMBIGUOUS.rawValue:
+            case GIT_EAMBIGUOUS.rawValue?:
                 throw .invalidRange(range, reason: "revision '\(revision)' is ambiguous")
             default:
                 throw error
             }
         }
-        guard let object else { throw .unknownRevision(revision, range: range, shallow: isShallow) }
-        defer { git_object_free(object) }
-        var commit: OpaquePointer?
-        guard git_object_peel(&commit, object, GIT_OBJECT_COMMIT) == 0, let commit else {
-            git_error_clear()
-            throw .notACommit(revision)
-        }
-        defer { git_object_free(commit) }
-        return ObjectID(git_object_id(commit).pointee)
+        guard let peeled else { throw .notACommit(revision) }
+        return peeled
     }
 
     private func isUpstreamSyntax(_ revision: String) -> Bool {
@@ -90,22 +89,12 @@ extension Repository {
         if isShallow, shallowBoundary.contains(id) {
             throw .shallowHistory(revision: revision)
         }
-        var oid = id.raw
-        var commit: OpaquePointer?
-        try check(git_commit_lookup(&commit, pointer, &oid), "git_commit_lookup")
-        guard let commit else { return nil }
-        defer { git_commit_free(commit) }
-        guard git_commit_parentcount(commit) > 0 else { return nil }
-        guard let parentID = git_commit_parent_id(commit, 0) else { return nil }
-        let parent = ObjectID(parentID.pointee)
-        // The parent may be named in the commit but absent from the object database.
-        var parentOID = parent.raw
-        var parentCommit: OpaquePointer?
-        if git_commit_lookup(&parentCommit, pointer, &parentOID) < 0 {
-            git_error_clear()
-            throw .shallowHistory(revision: revision)
+        let parent = try withCommit(id) { commit -> ObjectID? in
+            guard git_commit_parentcount(commit) > 0, let parentID = git_commit_parent_id(commit, 0) else { return nil }
+            return ObjectID(parentID.pointee)
         }
-        git_commit_free(parentCommit)
+        // The parent may be named in the commit but absent from the object database.
+        if let parent, !hasCommit(parent) { throw .shallowHistory(revision: revision) }
         return parent
     }
 
@@ -116,7 +105,7 @@ extension Repository {
         var two = right.raw
         let code = git_merge_base(&out, pointer, &one, &two)
         if code == GIT_ENOTFOUND.rawValue {
-            git_error_clear()
+            _ = succeeded(code)
             if isShallow { throw .shallowHistory(revision: range) }
             throw .invalidRange(range, reason: "the two sides have no common ancestor")
         }

@@ -1,6 +1,6 @@
 import Foundation
 internal import CGit2
-internal import CShims
+internal import CGitShims
 
 /// An open git repository: the single owner of libgit2's `git_repository` handle.
 ///
@@ -90,14 +90,9 @@ public final class Repository {
 
     /// The short name of the branch `HEAD` points to, or `nil` when detached or unborn.
     public var currentBranch: String? {
-        var reference: OpaquePointer?
-        guard git_repository_head(&reference, pointer) == 0, let reference else {
-            git_error_clear()
-            return nil
+        withOptionalHandle(make: { git_repository_head(&$0, pointer) }, free: git_reference_free) { reference in
+            git_reference_is_branch(reference) == 1 ? String(cString: git_reference_shorthand(reference)) : nil
         }
-        defer { git_reference_free(reference) }
-        guard git_reference_is_branch(reference) == 1 else { return nil }
-        return String(cString: git_reference_shorthand(reference))
     }
 }
 
@@ -157,24 +152,20 @@ enum OwnershipPolicy {
     /// All `safe.directory` values from the configuration files git consults for it
     /// (never the repository's own config, which an attacker could write).
     private static func safeDirectoryValues() -> [String] {
-        var config: OpaquePointer?
-        guard git_config_open_default(&config) == 0, let config else {
-            git_error_clear()
-            return []
+        let values = withOptionalHandle(make: { git_config_open_default(&$0) }, free: git_config_free) { config in
+            withOptionalHandle(
+                make: { git_config_multivar_iterator_new(&$0, config, "safe.directory", nil) },
+                free: git_config_iterator_free
+            ) { iterator -> [String]? in
+                var values: [String] = []
+                var entry: UnsafeMutablePointer<git_config_entry>?
+                // The iteration ends with GIT_ITEROVER, which is not an error.
+                while succeeded(git_config_next(&entry, iterator)), let entry {
+                    values.append(entry.pointee.value.map { String(cString: $0) } ?? "")
+                }
+                return values
+            }
         }
-        defer { git_config_free(config) }
-        var iterator: OpaquePointer?
-        guard git_config_multivar_iterator_new(&iterator, config, "safe.directory", nil) == 0, let iterator else {
-            git_error_clear()
-            return []
-        }
-        defer { git_config_iterator_free(iterator) }
-        var values: [String] = []
-        var entry: UnsafeMutablePointer<git_config_entry>?
-        while git_config_next(&entry, iterator) == 0, let entry {
-            values.append(entry.pointee.value.map { String(cString: $0) } ?? "")
-        }
-        git_error_clear()
-        return values
+        return values ?? []
     }
 }

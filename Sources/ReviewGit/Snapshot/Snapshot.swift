@@ -92,12 +92,12 @@ extension Repository {
     private func writeTree(
         of commit: ObjectID, into root: String, sharingWith shared: (root: String, commit: ObjectID)? = nil
     ) throws(GitError) -> Int {
-        let tree = try self.tree(of: commit)
-        defer { git_tree_free(tree) }
-        let mirror = try shared.map { (shared) throws(GitError) in try self.tree(of: shared.commit) }
-        defer { if let mirror { git_tree_free(mirror) } }
         var writer = TreeWriter(repository: self, root: root, sharedRoot: shared?.root)
-        try writer.write(tree: tree, prefix: [], mirror: mirror)
+        try withTree(of: commit) { (tree) throws(GitError) in
+            try withOptionalTree(of: shared?.commit) { (mirror) throws(GitError) in
+                try writer.write(tree: tree, prefix: [], mirror: mirror)
+            }
+        }
         return writer.count
     }
 }

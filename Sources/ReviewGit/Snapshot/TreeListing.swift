@@ -19,10 +19,8 @@ public struct TreeListing: Sendable {
 extension Repository {
     /// Lists the files of a commit's tree.
     public func listing(of commit: ObjectID) throws(GitError) -> TreeListing {
-        let tree = try tree(of: commit)
-        defer { git_tree_free(tree) }
         var entries: [String: TreeEntry] = [:]
-        try collect(tree, prefix: "", into: &entries)
+        try withTree(of: commit) { (tree) throws(GitError) in try collect(tree, prefix: "", into: &entries) }
         return TreeListing(entries: entries)
     }
 
@@ -35,10 +33,7 @@ extension Repository {
             let path = prefix.isEmpty ? name : prefix + "/" + name
             let mode = UInt32(git_tree_entry_filemode(entry).rawValue)
             if mode == 0o040000 {
-                var subtree: OpaquePointer?
-                try check(git_tree_lookup(&subtree, pointer, oid), "git_tree_lookup")
-                defer { git_tree_free(subtree) }
-                if let subtree { try collect(subtree, prefix: path, into: &entries) }
+                try withSubtree(entry) { (subtree) throws(GitError) in try collect(subtree, prefix: path, into: &entries) }
             } else if let fileMode = FileMode(rawMode: mode) {
                 entries[path] = TreeEntry(mode: fileMode, id: ObjectID(oid.pointee))
             }
@@ -48,9 +43,11 @@ extension Repository {
     /// The content of a blob.
     public func blob(_ id: ObjectID) throws(GitError) -> [UInt8] {
         var oid = id.raw
-        var blob: OpaquePointer?
-        try check(git_blob_lookup(&blob, pointer, &oid), "git_blob_lookup")
-        defer { git_blob_free(blob) }
+        return try withBlob(&oid, Self.content)
+    }
+
+    /// The bytes of a blob handle.
+    static func content(of blob: OpaquePointer) -> [UInt8] {
         let size = Int(git_blob_rawsize(blob))
         guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
         return Array(UnsafeRawBufferPointer(start: raw, count: size))

@@ -39,20 +39,17 @@ struct TreeWriter {
             switch mode {
             case 0o040000:
                 try TreeWriter.makeDirectory(path)
-                var subtree: OpaquePointer?
-                try check(git_tree_lookup(&subtree, repository.pointer, oid), "git_tree_lookup")
-                defer { git_tree_free(subtree) }
-                var mirrorSubtree: OpaquePointer?
-                if let twin, twinMode == 0o040000, let twinID = git_tree_entry_id(twin) {
-                    _ = git_tree_lookup(&mirrorSubtree, repository.pointer, twinID)
+                try repository.withSubtree(entry) { (subtree) throws(GitError) in
+                    // A mirror that is not a directory or cannot be read only means no hard links below.
+                    try repository.withSubtree(ifPresent: twinMode == 0o040000 ? twin : nil) { (mirrorSubtree) throws(GitError) in
+                        try write(tree: subtree, prefix: relative, mirror: mirrorSubtree)
+                    }
                 }
-                defer { if let mirrorSubtree { git_tree_free(mirrorSubtree) } }
-                if let subtree { try write(tree: subtree, prefix: relative, mirror: mirrorSubtree) }
             case 0o160000:
                 try TreeWriter.makeDirectory(path)
                 count += 1
             case 0o120000:
-                let target = try blobContent(oid)
+                let target = try repository.withBlob(oid, Repository.content)
                 try TreeWriter.makeSymlink(path, target: target)
                 count += 1
             case _ where (mode == 0o100644 || mode == 0o100755) && twinMode == mode
@@ -61,12 +58,10 @@ struct TreeWriter {
                 count += 1
                 linked += 1
             default:
-                var blob: OpaquePointer?
-                try check(git_blob_lookup(&blob, repository.pointer, oid), "git_blob_lookup")
-                defer { git_blob_free(blob) }
-                let size = Int(git_blob_rawsize(blob))
-                let bytes = git_blob_rawcontent(blob)
-                try TreeWriter.writeFile(path, bytes: bytes, count: size, executable: mode == 0o100755)
+                try repository.withBlob(oid) { (blob) throws(GitError) in
+                    let size = Int(git_blob_rawsize(blob))
+                    try TreeWriter.writeFile(path, bytes: git_blob_rawcontent(blob), count: size, executable: mode == 0o100755)
+                }
                 count += 1
             }
         }
@@ -78,15 +73,6 @@ struct TreeWriter {
         guard let sharedRoot else { return false }
         let source = TreeWriter.join(sharedRoot, relative)
         return TreeWriter.withCPath(source) { from in TreeWriter.withCPath(path) { link(from, $0) == 0 } }
-    }
-
-    private func blobContent(_ oid: UnsafePointer<git_oid>) throws(GitError) -> [UInt8] {
-        var blob: OpaquePointer?
-        try check(git_blob_lookup(&blob, repository.pointer, oid), "git_blob_lookup")
-        defer { git_blob_free(blob) }
-        let size = Int(git_blob_rawsize(blob))
-        guard size > 0, let raw = git_blob_rawcontent(blob) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: raw, count: size))
     }
 
     /// Brings a snapshot of `HEAD` to the worktree's state by replaying the worktree diff.

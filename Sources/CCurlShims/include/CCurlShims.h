@@ -1,17 +1,7 @@
-#ifndef REVIEW_CSHIMS_H
-#define REVIEW_CSHIMS_H
+#ifndef REVIEW_CCURLSHIMS_H
+#define REVIEW_CCURLSHIMS_H
 
-#include <git2.h>
 #include <curl/curl.h>
-
-/// Turns libgit2's repository owner validation on (1) or off (0).
-/// Wraps the variadic `git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, int)`.
-int review_git_set_owner_validation(int enabled);
-
-/// Turns libgit2's verification of every object's hash on read on (1) or off (0); git
-/// itself does not re-hash objects on ordinary reads. Wraps the variadic
-/// `git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, int)`.
-int review_git_set_strict_hash_verification(int enabled);
 
 /// `curl_easy_setopt` for options that take a `long`.
 CURLcode review_curl_setopt_long(CURL *handle, CURLoption option, long value);
