@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "review",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "review", targets: ["ReviewCLI"]),
         .library(name: "ReviewGit", targets: ["ReviewGit"]),

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ReviewCore
-import ReviewReport
 
 /// `review ci`: the review step of a CI job.
 struct CICommand: ParsableCommand {
@@ -49,20 +48,17 @@ struct CICommand: ParsableCommand {
     @OptionGroup var settings: ReviewSettings
 
     func run() throws {
-        let start = directory ?? FileManager.default.currentDirectoryPath
+        let project = try Project.open(directory ?? FileManager.default.currentDirectoryPath)
         let environment = ProcessInfo.processInfo.environment
-        let resolved = try CIRange.resolve(base: base, environment: environment, directory: start)
+        let resolved = try CIRange.resolve(base: base, environment: environment, in: project)
         Output.error("reviewing \(resolved.origin)")
-        let configuration = try settings.configuration(root: RepositoryRoot.find(from: start))
+        let configuration = try settings.configuration(root: project.root)
+        var options = ReviewOptions(request: resolved.request, configuration: configuration)
+        options.shard = shard.flatMap(Shard.init)
+        try settings.configure(&options)
         let result = try Reviewer(onEvent: { event in
             if case .note(let text) = event { Output.error(text) }
-        }).review({
-            var options = ReviewOptions(directory: start, request: resolved.request, configuration: configuration)
-            options.useCache = !settings.noCache
-            options.shard = shard.flatMap(Shard.init)
-            (options.model, options.modelFallback) = try settings.modelSettings(configuration)
-            return options
-        }())
+        }).review(options, in: project)
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)
         if let sarif { try Output.writeAtomically(try rendering.render(.sarif), to: sarif) }
         if let markdown { try Output.writeAtomically(try rendering.render(.markdown), to: markdown) }
@@ -112,9 +108,8 @@ struct MergeCommand: ParsableCommand {
             }
             documents.append((file, String(decoding: data, as: UTF8.self)))
         }
-        let report = try ReportMerger.merge(documents)
-        try outputs.plan.write(report)
-        let status = ResultRendering.exitStatus(of: report, failOn: failOn)
-        if status != .clean { throw ExitCode(status.rawValue) }
+        let rendering = ResultRendering(report: try ReportMerger.merge(documents), failOn: failOn)
+        try outputs.plan.write(rendering)
+        if rendering.exitStatus != .clean { throw ExitCode(rendering.exitStatus.rawValue) }
     }
 }

@@ -20,7 +20,7 @@ struct ConfigCommand: ParsableCommand {
 
     func run() throws {
         let start = directory ?? FileManager.default.currentDirectoryPath
-        let configuration = try settings.configuration(root: RepositoryRoot.find(from: start))
+        let configuration = try settings.configuration(root: Project.find(start)?.root)
         Output.write("[tool.review]\n" + configuration.describe())
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import ReviewCore
-import ReviewGit
-import ReviewReport
 
 /// `review hook pre-push <remote> <url>`: what the installed hook runs, with git's stdin.
 struct HookCommand: ParsableCommand {
@@ -42,8 +40,8 @@ struct HookCommand: ParsableCommand {
             Output.error("skipped (REVIEW_SKIP=1)")
             return
         }
-        let directory = FileManager.default.currentDirectoryPath
-        var configuration = try settings.configuration(root: RepositoryRoot.find(from: directory))
+        let project = try Project.open(FileManager.default.currentDirectoryPath)
+        var configuration = try settings.configuration(root: project.root)
         // A hook that takes a minute gets uninstalled: 60 s unless configured.
         if configuration.origins["budget-seconds"] == nil {
             try configuration.set("budget-seconds", text: "60", origin: "pre-push default")
@@ -58,19 +56,18 @@ struct HookCommand: ParsableCommand {
         if name == "pre-commit" {
             // The pre-commit framework gives the pushed range in PRE_COMMIT_FROM_REF and
             // PRE_COMMIT_TO_REF; run at commit time, it reviews the staged and unstaged changes.
-            (entries, notes) = (PushReview.preCommitRange(environment), [])
+            (entries, notes) = (try PushReview.preCommitRange(environment, in: project), [])
         } else {
             let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            (entries, notes) = try PushReview.ranges(input, remote: remote, directory: directory)
+            (entries, notes) = PushReview.ranges(input, remote: remote, in: project)
         }
         for note in notes { Output.error(note) }
         var worst = ExitStatus.clean
         let color = Terminal.wantsColor(FileHandle.standardError)
         for entry in entries {
-            let request: RangeRequest = entry.spec == "worktree" ? .worktree : .revisions(entry.spec)
-            var options = ReviewOptions(directory: directory, request: request, configuration: configuration)
+            var options = ReviewOptions(request: entry.request, configuration: configuration)
             options.useCache = !settings.noCache
-            let result = try Reviewer().review(options)
+            let result = try Reviewer().review(options, in: project)
             let rendering = ResultRendering(result: result, failOn: configuration.failOn)
             if !result.tasks.isEmpty {
                 var text = try rendering.render(.text, color: color)

@@ -1,6 +1,5 @@
 import Foundation
 import ReviewCore
-import ReviewReport
 
 /// The CLI's only writers to stdout and stderr.
 enum Output {
@@ -58,18 +57,13 @@ struct OutputPlan {
     var template: String?
 
     func write(_ rendering: ResultRendering) throws {
-        try write(rendering.report)
-    }
-
-    func write(_ report: ReviewReport) throws {
         let chosen = formats.isEmpty ? [OutputFormat.text] : formats
         for (index, format) in chosen.enumerated() {
             if index < outputs.count {
-                try Output.writeAtomically(
-                    try ResultRendering.render(report, format, templates: template), to: outputs[index])
+                try Output.writeAtomically(try rendering.render(format, templates: template), to: outputs[index])
             } else {
                 let color = format == .text && Terminal.wantsColor(FileHandle.standardOutput)
-                Output.write(try ResultRendering.render(report, format, color: color, templates: template))
+                Output.write(try rendering.render(format, color: color, templates: template))
             }
         }
     }

@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import ReviewCore
-import ReviewAgent
-import ReviewGit
-import ReviewReport
 
 /// The root command: `review [<rev-range>]` reviews by default; subcommands add entry points.
 struct ReviewCommand: ParsableCommand {
@@ -82,32 +79,23 @@ struct ReviewSettings: ParsableArguments {
     @Option(help: "Model tokens (prompt and completion) for the whole run; then the model stops (default 200000).")
     var maxTokens: Int?
 
-    /// The model settings: `[tool.review.model]`, then REVIEW_MODEL_URL / REVIEW_MODEL, then
-    /// flags; `nil` without a URL.
-    func modelSettings(_ configuration: Configuration) throws -> (ModelSettings?, Bool) {
-        let environment = ProcessInfo.processInfo.environment
-        let url = modelUrl ?? environment["REVIEW_MODEL_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.modelURL
-        if let modelFallback, modelFallback != "builtin" && modelFallback != "none" {
-            throw ValidationError("--model-fallback takes builtin or none")
-        }
-        guard let url else { return (nil, false) }
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw ValidationError("--model-url must start with http:// or https://")
-        }
-        var settings = ModelSettings(
-            url: url,
-            model: model ?? environment["REVIEW_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.modelName
-                ?? "seed")
-        settings.constrained = constrained || (configuration.modelConstrained ?? false)
-        if let timeout = modelTimeout ?? configuration.modelTimeout.map(Double.init) {
-            settings.requestTimeout = max(1, timeout)
-        }
-        if let maxTokens {
-            guard maxTokens > 0 else { throw ValidationError("--max-tokens must be positive") }
-            settings.maxTokensPerRun = maxTokens
-        }
-        let fallback = modelFallback.map { $0 == "builtin" } ?? configuration.modelFallback ?? false
-        return (settings, fallback)
+    /// The model flags, merged by ReviewCore with the configuration and the environment.
+    var modelFlags: ModelFlags {
+        var flags = ModelFlags()
+        flags.url = modelUrl
+        flags.model = model
+        flags.fallback = modelFallback
+        flags.constrained = constrained
+        flags.timeout = modelTimeout
+        flags.maxTokens = maxTokens
+        return flags
+    }
+
+    /// Sets the cache switch and the model of a review's options (with the API key from the
+    /// environment, which only the CLI reads).
+    func configure(_ options: inout ReviewOptions) throws {
+        options.useCache = !noCache
+        try modelFlags.apply(to: &options, environment: ProcessInfo.processInfo.environment)
     }
 
     /// The configuration: files, then REVIEW_* variables, then these flags.
@@ -174,18 +162,12 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let request: RangeRequest
-        if worktree {
-            request = .worktree
-        } else if let range {
-            request = .revisions(range)
-        } else {
-            request = .upstream
-        }
-        let start = directory ?? FileManager.default.currentDirectoryPath
-        let configuration = try settings.configuration(root: RepositoryRoot.find(from: start))
+        let project = try Project.open(directory ?? FileManager.default.currentDirectoryPath)
+        let configuration = try settings.configuration(root: project.root)
+        var options = ReviewOptions(
+            request: worktree ? .worktree : range.map { .revisions($0) } ?? .upstream, configuration: configuration)
         if plan {
-            let planned = try ChangePlanner.plan(in: start, for: request, configuration: configuration)
+            let planned = try ChangePlanner.plan(in: project, for: options.request, configuration: configuration)
             let report = PlanReport(changeSet: planned.changeSet, tasks: planned.tasks, skipped: planned.skipped)
             let planFormat = outputs.format.first ?? .text
             let text = planFormat == .json ? report.json() : report.text()
@@ -195,10 +177,8 @@ struct RunCommand: ParsableCommand {
         }
         let progress = Progress(enabled: Terminal.isInteractive(FileHandle.standardError), trace: trace)
         let reviewer = Reviewer(onEvent: { event in progress.handle(event) })
-        var options = ReviewOptions(directory: start, request: request, configuration: configuration)
-        options.useCache = !settings.noCache
-        (options.model, options.modelFallback) = try settings.modelSettings(configuration)
-        let result = try reviewer.review(options)
+        try settings.configure(&options)
+        let result = try reviewer.review(options, in: project)
         progress.finish()
         if let traceDir { try TraceWriter.write(result, to: traceDir) }
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)
@@ -226,7 +206,7 @@ struct DemoCommand: ParsableCommand {
         Output.write("$ review main..feature\n\n")
         let configuration = try Configuration.load(root: path)
         let result = try Reviewer().review(
-            ReviewOptions(directory: path, request: .revisions("main..feature"), configuration: configuration))
+            ReviewOptions(request: .revisions("main..feature"), configuration: configuration), in: try Project.open(path))
         let rendering = ResultRendering(result: result, failOn: configuration.failOn)
         Output.write(try rendering.render(.text, color: Terminal.wantsColor(FileHandle.standardOutput)))
         Output.write("\nLook around: cd \(path) && git log --oneline main..feature\n")

@@ -4,6 +4,12 @@ import ReviewCore
 
 // Parse, run, and map every outcome to review's exit codes (0/1/2/3), printing errors as
 // one line on stderr. ArgumentParser's own usage exit code (64) becomes 2.
+// REVIEW_DEBUG_DISCOVERIES=1: say on exit how often the repository was discovered (once
+// per command; a test holds every command to it).
+if ProcessInfo.processInfo.environment["REVIEW_DEBUG_DISCOVERIES"] == "1" {
+    atexit { FileHandle.standardError.write(Data("review: debug: repository discovered \(Project.discoveries) time(s)\n".utf8)) }
+}
+
 do {
     var command = try ReviewCommand.parseAsRoot()
     try command.run()

@@ -32,9 +32,12 @@ public struct ReviewReport: Sendable {
 
     /// The range as the user wrote it.
     public var range: String
-    /// Base and head commit ids (`nil` base: the empty tree; head may be `worktree`).
+    /// Base and head commit ids (`nil` base: the empty tree; head names the worktree when
+    /// ``headIsWorktree``).
     public var base: String?
     public var head: String
+    /// Whether the head side is the working tree (uncommitted changes), not a commit.
+    public var headIsWorktree = false
     /// The members of the plan JSON (`base`, `head`, `files`, and `tasks` when planned).
     public var planMembers: [(String, JSONValue)]
     public var reviewed: [ReviewedFile]
@@ -84,23 +87,4 @@ public struct ReviewReport: Sendable {
 public protocol ReviewFormatter {
     /// The formatted report.
     func format(_ report: ReviewReport) throws -> String
-}
-
-/// The output formats, by the names `--format` takes.
-public enum OutputFormat: String, CaseIterable, Sendable {
-    case text, json, markdown, patch, sarif, rdjsonl, github
-
-    /// The formatter; `color` applies to `text`, `templates` (a directory that overrides the
-    /// shipped templates file by file) to `markdown`.
-    public func formatter(color: Bool = false, templates: String? = nil) -> any ReviewFormatter {
-        switch self {
-        case .text: return TextFormatter(color: color)
-        case .json: return JSONFormatter()
-        case .markdown: return MarkdownFormatter(overrides: templates)
-        case .patch: return PatchFormatter()
-        case .sarif: return SARIFFormatter()
-        case .rdjsonl: return RDJSONLFormatter()
-        case .github: return GitHubAnnotationsFormatter()
-        }
-    }
 }

@@ -63,12 +63,12 @@ struct SeedPromptTests {
     }
 
     @Test func grammarOffersOnlyTheAllowedNodes() {
-        let afterPlan = ModelAgent.grammar(allowing: [.execute])
+        let afterPlan = ModelTurns.grammar(allowing: [.execute])
         #expect(afterPlan.hasPrefix("root ::= execute\n"))
         #expect(afterPlan.contains("<node>Execute</node>"))
         #expect(!afterPlan.contains("<node>Finish</node>"))
         #expect(afterPlan.contains(#"{\"tool_name\": \"python_sandbox\", \"arguments\": {\"code\": \""#))
-        let all = ModelAgent.grammar(allowing: [])
+        let all = ModelTurns.grammar(allowing: [])
         #expect(all.hasPrefix("root ::= plan | execute | reflect | finish\n"))
         #expect(all.contains("text ::= ( [^<] | \"<\" [^/] )*"))
     }

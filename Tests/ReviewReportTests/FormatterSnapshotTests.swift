@@ -58,8 +58,25 @@ struct FormatterSnapshotTests {
             version: "0.1.0")
     }()
 
-    @Test(arguments: OutputFormat.allCases)
-    func golden(format: OutputFormat) throws {
+    /// Every formatter, by the name `--format` gives it (ReviewCore's `OutputFormat`).
+    enum Format: String, CaseIterable {
+        case text, json, markdown, patch, sarif, rdjsonl, github
+
+        func formatter() -> any ReviewFormatter {
+            switch self {
+            case .text: return TextFormatter(color: false)
+            case .json: return JSONFormatter()
+            case .markdown: return MarkdownFormatter(overrides: nil)
+            case .patch: return PatchFormatter()
+            case .sarif: return SARIFFormatter()
+            case .rdjsonl: return RDJSONLFormatter()
+            case .github: return GitHubAnnotationsFormatter()
+            }
+        }
+    }
+
+    @Test(arguments: Format.allCases)
+    func golden(format: Format) throws {
         let text = try format.formatter().format(Self.report)
         let ext = ["text": "txt", "json": "json", "markdown": "md", "patch": "patch", "sarif": "sarif", "rdjsonl": "rdjsonl", "github": "github.txt"][format.rawValue]!
         if let problem = Snapshot.check(text, named: "report.\(ext)") { Issue.record(Comment(rawValue: problem)) }
@@ -68,7 +85,7 @@ struct FormatterSnapshotTests {
     @Test func emptyReport() throws {
         var report = Self.report
         report.findings = []
-        for format in OutputFormat.allCases {
+        for format in Format.allCases {
             let text = try format.formatter().format(report)
             if format == .markdown { #expect(text.contains("No findings")) }
             if [.patch, .rdjsonl, .github].contains(format) { #expect(text.isEmpty, "\(format)") }

@@ -21,7 +21,8 @@ public struct TaskResult: Sendable, Codable {
 }
 
 /// Drives a ``Policy`` through the ReAct state machine, performing its executions in the
-/// workspace and recording every step.
+/// workspace and recording every step. The one driver of both policies, and the only
+/// place a ``ReActStateMachine`` is made.
 public struct AgentLoop: Sendable {
     public var maxSteps: Int
     public var maxReflects: Int
@@ -35,11 +36,12 @@ public struct AgentLoop: Sendable {
         self.onStep = onStep
     }
 
-    /// Works one task to its end.
+    /// Works one task to its end; `policy` is left as the loop ended it (a model policy
+    /// keeps its conversation and token counts).
     ///
-    /// - Throws: only infrastructure errors (the sandbox could not run at all).
-    public func run<P: Policy>(_ task: ReviewTask, policy initial: P, workspace: Workspace) throws -> TaskResult {
-        var policy = initial
+    /// - Throws: what the policy throws (a model server that failed), and infrastructure
+    ///   errors (the sandbox could not run at all).
+    public func run<P: Policy>(_ task: ReviewTask, policy: inout P, workspace: Workspace) throws -> TaskResult {
         var machine = ReActStateMachine(maxSteps: maxSteps, maxReflects: maxReflects, strict: policy.isStrict)
         var steps: [AgentStep] = []
         let started = Date()
@@ -47,52 +49,61 @@ public struct AgentLoop: Sendable {
             steps.append(step)
             onStep?(task, step)
         }
+        func result(_ summary: String, _ findings: [Finding]) -> TaskResult {
+            TaskResult(task: task, findings: findings, steps: steps, summary: summary, seconds: Date().timeIntervalSince(started))
+        }
         while true {
             let stepStart = Date()
-            let action = try policy.next()
-            switch action {
+            let state = LoopState(
+                allowed: AgentNode.allCases.filter { machine.allows($0) }, steps: machine.steps, maxSteps: maxSteps,
+                node: machine.state.node)
+            switch try policy.next(state) {
             case .plan(let text):
                 try machine.enter(.plan)
                 record(AgentStep(node: .plan, content: text, seconds: Date().timeIntervalSince(stepStart)))
             case .execute(let request, let note):
-                if !machine.allows(.execute) {
-                    return finishEarly(task, policy, steps, started, reason: "step bound reached")
+                guard machine.allows(.execute) else {
+                    return stopped(reason: "step bound reached", record: record, result: result, policy.provenFindings)
                 }
                 try machine.enter(.execute)
                 let outcome = try workspace.perform(request, task: task)
                 machine.executionFinished(succeeded: outcome.succeeded)
                 policy.observe(outcome)
+                var shown = outcome.command
+                if case .runCode(let code, _) = request { shown = code }
                 record(
                     AgentStep(
-                        node: .execute, content: outcome.command,
+                        node: .execute, content: shown,
                         result: "\(request.side.rawValue): \(AgentLoop.describe(outcome))" + (note.isEmpty ? "" : " — \(note)"),
                         seconds: Date().timeIntervalSince(stepStart)))
+            case .verify(let request):
+                policy.observe(try workspace.perform(request, task: task))
             case .reflect(let text):
-                if !machine.allows(.reflect) {
-                    return finishEarly(task, policy, steps, started, reason: "reflect bound reached")
+                guard machine.allows(.reflect) else {
+                    return stopped(reason: "reflect bound reached", record: record, result: result, policy.provenFindings)
                 }
                 try machine.enter(.reflect)
+                record(AgentStep(node: .reflect, content: text, seconds: Date().timeIntervalSince(stepStart)))
+            case .setback(let text):
                 record(AgentStep(node: .reflect, content: text, seconds: Date().timeIntervalSince(stepStart)))
             case .finish(let summary, let findings):
                 try machine.enter(.finish)
                 record(AgentStep(node: .finish, content: summary, seconds: Date().timeIntervalSince(stepStart)))
-                return TaskResult(
-                    task: task, findings: findings, steps: steps, summary: summary,
-                    seconds: Date().timeIntervalSince(started))
+                return result(summary, findings)
+            case .stop(let reason):
+                record(AgentStep(node: .finish, content: reason))
+                return result(reason, policy.provenFindings)
             }
         }
     }
 
-    private func finishEarly<P: Policy>(
-        _ task: ReviewTask, _ policy: P, _ steps: [AgentStep], _ started: Date, reason: String
+    /// Ends a task whose policy asked for a step the bounds no longer allow.
+    private func stopped(
+        reason: String, record: (AgentStep) -> Void, result: (String, [Finding]) -> TaskResult, _ proven: [Finding]
     ) -> TaskResult {
-        var steps = steps
         let summary = "stopped early (\(reason)); reporting what was proven so far"
-        steps.append(AgentStep(node: .finish, content: summary))
-        onStep?(task, steps[steps.count - 1])
-        return TaskResult(
-            task: task, findings: policy.provenFindings, steps: steps, summary: summary,
-            seconds: Date().timeIntervalSince(started))
+        record(AgentStep(node: .finish, content: summary))
+        return result(summary, proven)
     }
 
     /// A one-line account of an outcome.

@@ -13,6 +13,17 @@ public struct ReActStateMachine: Hashable, Sendable {
         case executed(succeeded: Bool)
         case reflected
         case finished
+
+        /// The node the state stands at, as the seed model's turns name it (`当前状态:Plan`).
+        public var node: String {
+            switch self {
+            case .start: return "Start"
+            case .planned: return AgentNode.plan.rawValue
+            case .executed: return AgentNode.execute.rawValue
+            case .reflected: return AgentNode.reflect.rawValue
+            case .finished: return AgentNode.finish.rawValue
+            }
+        }
     }
 
     /// Why a transition is refused.

@@ -23,6 +23,24 @@ public struct ChangedRange: Hashable, Sendable, Codable {
     }
 }
 
+/// How a task's tests were chosen, in the words of the report (``ReviewTask/testSelection``).
+public enum TestSelection {
+    /// The import graph chose the tests and there is nothing more to say (left out of reports).
+    public static let importGraph = "import graph"
+    /// The import graph, while the impact map is recorded for later reviews.
+    public static let recordingImpactMap = "import graph (the impact map is being recorded at base for later reviews)"
+    /// The import graph, because there is no cache to keep a map in.
+    public static let noCacheForImpactMap = "import graph (no result cache to keep an impact map in)"
+
+    /// The import graph, because the impact map cannot decide (`reason`).
+    public static func impactMapFallback(_ reason: String) -> String { "import graph (impact map: \(reason))" }
+
+    /// The impact map of a base tree chose `count` tests.
+    public static func impactMap(baseTree: String, count: Int) -> String {
+        "impact map (base tree \(baseTree.prefix(7))): \(count) test(s) run the changed lines"
+    }
+}
+
 /// One changed Python file to review, with everything the agent needs to check it.
 public struct ReviewTask: Hashable, Sendable, Codable {
     /// The file's path at head, relative to the repository root.
@@ -52,10 +70,7 @@ public struct ReviewTask: Hashable, Sendable, Codable {
     /// range; `nil` when whole related files run (import graph).
     public var testNodes: [String]?
     /// How the tests were selected, for the report (`impact map (...)`, `import graph (...)`).
-    public var testSelection = ReviewTask.importGraph
-
-    /// ``testSelection`` when the import graph chose the tests and nothing more is to say.
-    public static let importGraph = "import graph"
+    public var testSelection = TestSelection.importGraph
 
     /// What the test runner is given: the impact map's node ids, else the related files.
     public var testTargets: [String] { testNodes ?? tests }

@@ -16,19 +16,16 @@ public enum CIRange {
     ///
     /// - Throws: ``ReviewFailure`` (exit 2) when the environment names no range, or when the
     ///   base commit is missing from a shallow clone (with the fix).
-    public static func resolve(base: String?, environment: [String: String], directory: String) throws(ReviewFailure)
+    public static func resolve(base: String?, environment: [String: String], in project: Project) throws(ReviewFailure)
         -> Resolved
     {
         let onGitHub = environment["GITHUB_ACTIONS"] == "true"
-        let repository: Repository
-        do {
-            repository = try Repository.discover(from: directory)
-        } catch {
-            throw ReviewFailure(error)
-        }
+        let repository = project.repository
         if let base {
-            try require(base, in: repository, what: "--base \(base)")
-            return Resolved(request: .revisions("\(base)...HEAD"), origin: "--base \(base): from its merge base with HEAD", onGitHub: onGitHub)
+            let request = RangeRequest.fromMergeBase(
+                of: try require(base, in: repository, what: "--base \(base)"),
+                head: try require("HEAD", in: repository, what: "HEAD"))
+            return Resolved(request: request, origin: "--base \(base): from its merge base with HEAD", onGitHub: onGitHub)
         }
         if onGitHub {
             return try github(environment, repository: repository)
@@ -51,29 +48,34 @@ public enum CIRange {
             let prHead = ((payload["pull_request"] as? [String: Any])?["head"] as? [String: Any])?["sha"] as? String
             let tip = prHead.flatMap { repository.hasCommit(ObjectID(hex: $0)) ? $0 : nil } ?? head
             let baseName = repository.commit(named: "refs/remotes/origin/\(baseRef)") != nil ? "origin/\(baseRef)" : baseRef
-            try require(baseName, in: repository, what: "the pull request's base branch \(baseRef)")
+            let request = RangeRequest.fromMergeBase(
+                of: try require(baseName, in: repository, what: "the pull request's base branch \(baseRef)"),
+                head: try require(tip, in: repository, what: "the pull request's head \(tip.prefix(7))"))
             return Resolved(
-                request: .revisions("\(baseName)...\(tip)"),
+                request: request,
                 origin: "GitHub Actions \(event): from the merge base of \(baseName) and \(tip.prefix(7))", onGitHub: true)
         }
         if event == "push" {
             let before = payload["before"] as? String ?? ""
             if !before.isEmpty && !ObjectID(hex: before).isZero {
-                try require(before, in: repository, what: "the push's previous commit \(before.prefix(7))")
+                let request = RangeRequest.commits(
+                    base: try require(before, in: repository, what: "the push's previous commit \(before.prefix(7))"),
+                    head: try require(head, in: repository, what: "the pushed commit \(head.prefix(7))"))
                 return Resolved(
-                    request: .revisions("\(before)..\(head)"), origin: "GitHub Actions push: \(before.prefix(7))..\(head.prefix(7))",
+                    request: request, origin: "GitHub Actions push: \(before.prefix(7))..\(head.prefix(7))",
                     onGitHub: true)
             }
             // A new branch: from the merge base with the default branch.
             let defaultBranch = (payload["repository"] as? [String: Any])?["default_branch"] as? String ?? "main"
-            if repository.commit(named: "refs/remotes/origin/\(defaultBranch)") != nil {
+            let tip = try require(head, in: repository, what: "the pushed commit \(head.prefix(7))")
+            if let mainline = repository.commit(named: "refs/remotes/origin/\(defaultBranch)") {
                 return Resolved(
-                    request: .revisions("origin/\(defaultBranch)...\(head)"),
+                    request: .fromMergeBase(of: mainline, head: tip),
                     origin: "GitHub Actions push of a new branch: from its merge base with origin/\(defaultBranch)",
                     onGitHub: true)
             }
             return Resolved(
-                request: .revisions(head), origin: "GitHub Actions push of a new branch: its last commit", onGitHub: true)
+                request: .commit(tip), origin: "GitHub Actions push of a new branch: its last commit", onGitHub: true)
         }
         throw ReviewFailure(
             "GitHub Actions event '\(event)' names no range; run review ci on pull_request or push, or pass --base REV",
@@ -82,30 +84,32 @@ public enum CIRange {
 
     private static func gitlab(_ environment: [String: String], repository: Repository) throws(ReviewFailure) -> Resolved {
         let head = environment["CI_COMMIT_SHA"].flatMap { $0.isEmpty ? nil : $0 } ?? "HEAD"
+        let tip = try require(head, in: repository, what: "the commit under review \(head.prefix(7))")
         if let base = environment["CI_MERGE_REQUEST_DIFF_BASE_SHA"], !base.isEmpty {
-            try require(base, in: repository, what: "the merge request's base \(base.prefix(7))")
+            let request = RangeRequest.commits(
+                base: try require(base, in: repository, what: "the merge request's base \(base.prefix(7))"), head: tip)
             return Resolved(
-                request: .revisions("\(base)..\(head)"), origin: "GitLab merge request: \(base.prefix(7))..\(head.prefix(7))",
-                onGitHub: false)
+                request: request, origin: "GitLab merge request: \(base.prefix(7))..\(head.prefix(7))", onGitHub: false)
         }
         if let before = environment["CI_COMMIT_BEFORE_SHA"], !before.isEmpty, !ObjectID(hex: before).isZero {
-            try require(before, in: repository, what: "the push's previous commit \(before.prefix(7))")
-            return Resolved(
-                request: .revisions("\(before)..\(head)"), origin: "GitLab push: \(before.prefix(7))..\(head.prefix(7))",
-                onGitHub: false)
+            let request = RangeRequest.commits(
+                base: try require(before, in: repository, what: "the push's previous commit \(before.prefix(7))"), head: tip)
+            return Resolved(request: request, origin: "GitLab push: \(before.prefix(7))..\(head.prefix(7))", onGitHub: false)
         }
         let defaultBranch = environment["CI_DEFAULT_BRANCH"] ?? "main"
-        if repository.commit(named: "refs/remotes/origin/\(defaultBranch)") != nil {
+        if let mainline = repository.commit(named: "refs/remotes/origin/\(defaultBranch)") {
             return Resolved(
-                request: .revisions("origin/\(defaultBranch)...\(head)"),
+                request: .fromMergeBase(of: mainline, head: tip),
                 origin: "GitLab push of a new branch: from its merge base with origin/\(defaultBranch)", onGitHub: false)
         }
-        return Resolved(request: .revisions(head), origin: "GitLab push of a new branch: its last commit", onGitHub: false)
+        return Resolved(request: .commit(tip), origin: "GitLab push of a new branch: its last commit", onGitHub: false)
     }
 
-    /// A clear error when a commit the range needs is not in the clone.
-    private static func require(_ revision: String, in repository: Repository, what: String) throws(ReviewFailure) {
-        guard repository.commit(named: revision) == nil else { return }
+    /// The commit a revision names; a clear error when it is not in the clone.
+    private static func require(_ revision: String, in repository: Repository, what: String) throws(ReviewFailure)
+        -> ObjectID
+    {
+        if let id = repository.commit(named: revision) { return id }
         var message = "\(what) is not in this clone"
         if repository.isShallow {
             message += "; it is a shallow clone: use actions/checkout with fetch-depth: 0 (GitLab: GIT_DEPTH: 0), or run 'git fetch --deepen=200 origin' before review"

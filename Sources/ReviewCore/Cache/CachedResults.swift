@@ -19,39 +19,16 @@ struct CachedTask: Codable {
     var tokens: Int
 }
 
-/// The tree ids of a range's two sides, looked up once for every key of a run.
-struct RangeTrees {
-    /// The head's tree; `nil` for the worktree or when it cannot be read.
-    var head: ObjectID?
-    /// The base's tree; `nil` for the empty tree or when it cannot be read.
-    var base: ObjectID?
-    /// Whether the range has a base commit (its tree may still have failed to read).
-    var hasBase: Bool
-
-    init(of range: ResolvedRange, in repository: Repository) {
-        head = range.head.commitID.flatMap { try? repository.treeID(of: $0) }
-        base = range.base.flatMap { try? repository.treeID(of: $0) }
-        hasBase = range.base != nil
-    }
-
-    /// The `base-tree` key line (`empty` for a root commit's range); `nil` when a base
-    /// commit's tree could not be read.
-    var baseLine: String? {
-        guard hasBase else { return "base-tree empty" }
-        return base.map { "base-tree \($0.hex)" }
-    }
-}
-
 /// The keys of the result cache.
 enum CacheKeys {
     /// The key of a run: everything that can change a result, except the task itself.
     ///
     /// - Returns: `nil` when the head is the worktree (it has no tree id to key on).
-    /// - Parameter trees: the range's head and base tree ids (see ``trees(of:in:)``).
+    /// - Parameter range: the range, with its tree ids.
     static func run(
-        trees: RangeTrees, configuration: Configuration, interpreter: Interpreter, model: ModelSettings?
+        range: ResolvedRange, configuration: Configuration, interpreter: Interpreter, model: ModelSettings?
     ) -> CacheKey? {
-        guard let headTree = trees.head, let baseTree = trees.baseLine else { return nil }
+        guard let headTree = range.headTree, let baseTree = baseLine(range) else { return nil }
         var modelLine = "model none"
         if let model {
             let prompt = ObjectID.blob(hashing: Array(SeedPrompt.system.utf8)).hex
@@ -63,6 +40,13 @@ enum CacheKeys {
             environment(configuration: configuration, interpreter: interpreter) + [
                 "policy builtin-\(BuiltinPolicy.version)", modelLine, "head-tree \(headTree.hex)", baseTree,
             ])
+    }
+
+    /// The `base-tree` key line (`empty` for a root commit's range); `nil` when a base
+    /// commit's tree could not be read.
+    private static func baseLine(_ range: ResolvedRange) -> String? {
+        guard range.base != nil else { return "base-tree empty" }
+        return range.baseTree.map { "base-tree \($0.hex)" }
     }
 
     /// What every key holds: review's version, the settings that can change a finding, and

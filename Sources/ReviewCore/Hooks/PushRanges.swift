@@ -5,16 +5,16 @@ import ReviewGit
 public enum PushRanges {
     /// One reviewable range of a push.
     public struct Entry: Hashable, Sendable {
-        /// The range, as revisions review resolves (`base..head`, or one commit).
-        public var spec: String
+        /// The range: two commits (or one commit and its parent), by id.
+        public var request: RangeRequest
         /// The local refs this range covers.
         public var refs: [String]
         /// How the base was chosen, for the report.
         public var basis: String
 
         /// Creates an entry.
-        public init(spec: String, refs: [String], basis: String) {
-            self.spec = spec
+        public init(request: RangeRequest, refs: [String], basis: String) {
+            self.request = request
             self.refs = refs
             self.basis = basis
         }
@@ -43,11 +43,12 @@ public enum PushRanges {
             }
             let entry: Entry
             if !remoteSHA.isZero && repository.hasCommit(remoteSHA) {
-                entry = Entry(spec: "\(remoteSHA.hex)..\(localSHA.hex)", refs: [localRef], basis: "the remote's \(fields[2])")
+                entry = Entry(
+                    request: .commits(base: remoteSHA, head: localSHA), refs: [localRef], basis: "the remote's \(fields[2])")
             } else {
                 entry = newBranch(localSHA, ref: localRef, remote: remote, repository: repository)
             }
-            if let index = entries.firstIndex(where: { $0.spec == entry.spec }) {
+            if let index = entries.firstIndex(where: { $0.request == entry.request }) {
                 entries[index].refs.append(localRef)
             } else {
                 entries.append(entry)
@@ -66,12 +67,14 @@ public enum PushRanges {
         ]
         for (name, commit) in candidates {
             guard let commit, commit != tip, let base = repository.mergeBase(of: commit, and: tip) else { continue }
-            return Entry(spec: "\(base.hex)..\(tip.hex)", refs: [ref], basis: "the merge base with \(name)")
+            return Entry(request: .commits(base: base, head: tip), refs: [ref], basis: "the merge base with \(name)")
         }
         let remotes = repository.remoteTrackingReferences
         if !remotes.isEmpty, let base = repository.baseOfUnpublishedCommits(from: tip, hiding: remotes), base != tip {
-            return Entry(spec: "\(base.hex)..\(tip.hex)", refs: [ref], basis: "the commits on no remote-tracking ref")
+            return Entry(
+                request: .commits(base: base, head: tip), refs: [ref], basis: "the commits on no remote-tracking ref")
         }
-        return Entry(spec: tip.hex, refs: [ref], basis: "its last commit (no published history to compare with)")
+        return Entry(
+            request: .commit(tip), refs: [ref], basis: "its last commit (no published history to compare with)")
     }
 }

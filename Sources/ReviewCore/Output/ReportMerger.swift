@@ -84,7 +84,7 @@ public enum ReportMerger {
             var file = ReviewReport.ReviewedFile(
                 path: task["path"]?.stringValue ?? "", tests: task["tests"]?.arrayValue?.count ?? 0,
                 changedSymbols: (task["changedSymbols"]?.arrayValue ?? []).compactMap(\.stringValue))
-            if let selection = task["testSelection"]?.stringValue, selection != ReviewTask.importGraph {
+            if let selection = task["testSelection"]?.stringValue, selection != TestSelection.importGraph {
                 file.testSelection = selection
             }
             return file

@@ -41,14 +41,8 @@ public struct PlanReport: Sendable {
         let range = changeSet.range
         guard !changeSet.isEmpty else { return "nothing to review\n" }
         var lines: [String] = []
-        let base = range.base.map(\.short) ?? "(empty tree)"
-        let head: String
-        switch range.head {
-        case .commit(let id): head = id.short
-        case .worktree: head = "worktree"
-        }
         let count = changeSet.files.count
-        lines.append("\(range.spec): \(base)..\(head), \(count) changed file\(count == 1 ? "" : "s")")
+        lines.append("\(range.spec): \(range.shortSides), \(count) changed file\(count == 1 ? "" : "s")")
         for file in changeSet.files {
             var code = String(file.status.letter)
             if let similarity = file.similarity {

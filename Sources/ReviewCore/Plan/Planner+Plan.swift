@@ -5,13 +5,13 @@ import ReviewGit
 public enum ChangePlanner {
     /// The change set and the review tasks it would give (head is materialized to find
     /// the related tests; nothing runs).
-    public static func plan(in directory: String, for request: RangeRequest, configuration: Configuration)
+    public static func plan(in project: Project, for request: RangeRequest, configuration: Configuration)
         throws(ReviewFailure) -> (changeSet: ChangeSet, tasks: [ReviewTask], skipped: [SkippedFile])
     {
+        let repository = project.repository
+        let changeSet = try ChangeStage.changes(request, in: project)
+        let range = changeSet.range
         do {
-            let repository = try Repository.discover(from: directory)
-            let range = try repository.resolve(request)
-            let changeSet = range.isTriviallyEmpty ? ChangeSet(range: range, files: []) : try repository.changes(in: range)
             let planner = Planner(configuration: configuration)
             guard !changeSet.isEmpty else { return (changeSet, [], []) }
             // Planning reads the head tree straight from git; only the worktree is materialized.

@@ -82,7 +82,7 @@ public struct ImpactMap: Codable, Sendable {
     public static func apply(_ selection: Selection, to task: inout ReviewTask, baseTree: String) {
         switch selection {
         case .fallback(let reason):
-            task.testSelection = "import graph (impact map: \(reason))"
+            task.testSelection = TestSelection.impactMapFallback(reason)
         case .tests(let nodes):
             let changed = task.tests.filter { task.changedTests.contains($0) }
             var files: [String] = changed
@@ -101,8 +101,7 @@ public struct ImpactMap: Codable, Sendable {
             task.tests = files
             task.testReasons = reasons
             task.testNodes = kept + changed
-            let short = String(baseTree.prefix(7))
-            task.testSelection = "impact map (base tree \(short)): \(kept.count) test(s) run the changed lines"
+            task.testSelection = TestSelection.impactMap(baseTree: baseTree, count: kept.count)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import ReviewAgent
 
 /// One share of a review split across CI jobs: `index` of `count`, 1-based (`2/4`).
@@ -34,5 +35,19 @@ public struct Shard: Hashable, Sendable, CustomStringConvertible {
             if target == index - 1 { mine.insert(position) }
         }
         return tasks.indices.filter { mine.contains($0) }.map { tasks[$0] }
+    }
+}
+
+extension Shard {
+    /// A task's expected cost for sharding, from the revision alone: one for its own checks
+    /// and, per related test file, one plus one per 4 KiB.
+    static func cost(of task: ReviewTask, head: String) -> Int {
+        var cost = 1
+        for test in task.tests {
+            var info = stat()
+            let size = stat(head + "/" + test, &info) == 0 ? Int(info.st_size) : 0
+            cost += 1 + size / 4096
+        }
+        return cost
     }
 }

@@ -50,3 +50,14 @@ enum InterpreterChoice {
             + "(apt-get install python3 python3-pytest), or pass --python with a virtualenv outside /root"
     }
 }
+
+extension Configuration {
+    /// The limits of one execution: the standard ones, with `timeout` as its wall-clock and
+    /// CPU seconds.
+    var limits: Limits {
+        var limits = Limits.standard
+        limits.wallSeconds = Double(timeout)
+        limits.cpuSeconds = timeout
+        return limits
+    }
+}

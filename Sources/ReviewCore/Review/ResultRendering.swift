@@ -7,22 +7,28 @@ import ReviewReport
 /// Turns a review's result into the report every output format is written from, and
 /// decides the exit status.
 public struct ResultRendering {
-    public let result: ReviewResult
+    /// What every format is written from.
+    public let report: ReviewReport
     public let failOn: FailLevel
 
-    /// Creates a renderer.
+    /// The rendering of a review's result.
     public init(result: ReviewResult, failOn: FailLevel) {
-        self.result = result
+        self.init(report: Self.report(of: result), failOn: failOn)
+    }
+
+    /// The rendering of any report (also a merged one, which has no single result).
+    public init(report: ReviewReport, failOn: FailLevel) {
+        self.report = report
         self.failOn = failOn
     }
 
     /// The exit status: 1 when a finding reaches `failOn`.
     public var exitStatus: ExitStatus {
-        result.findings.contains { failOn.fails($0.severity) } ? .findings : .clean
+        report.findings.contains { failOn.fails($0.severity) } ? .findings : .clean
     }
 
     /// The report for the formatters.
-    public var report: ReviewReport {
+    static func report(of result: ReviewResult) -> ReviewReport {
         let plan = PlanReport(
             changeSet: result.changeSet, tasks: result.tasks,
             skipped: [])
@@ -35,7 +41,7 @@ public struct ResultRendering {
             reviewed: result.tasks.map {
                 var file = ReviewReport.ReviewedFile(
                     path: $0.path, tests: $0.tests.count, changedSymbols: $0.changedSymbols.map(\.name))
-                if $0.testSelection != ReviewTask.importGraph { file.testSelection = $0.testSelection }
+                if $0.testSelection != TestSelection.importGraph { file.testSelection = $0.testSelection }
                 return file
             },
             skipped: result.skipped,
@@ -44,6 +50,7 @@ public struct ResultRendering {
         report.modelCalls = result.modelCalls
         report.modelTokens = result.modelTokens
         report.shard = result.shard?.description
+        report.headIsWorktree = result.changeSet.range.isWorktree
         return report
     }
 
@@ -51,23 +58,11 @@ public struct ResultRendering {
     public func render(_ format: OutputFormat, color: Bool = false, templates: String? = nil) throws(ReviewFailure)
         -> String
     {
-        try Self.render(report, format, color: color, templates: templates)
-    }
-
-    /// Any report in one format (also merged reports, which have no single result).
-    public static func render(_ report: ReviewReport, _ format: OutputFormat, color: Bool = false, templates: String? = nil)
-        throws(ReviewFailure) -> String
-    {
         do {
             return try format.formatter(color: color, templates: templates).format(report)
         } catch {
             throw ReviewFailure("cannot write the \(format.rawValue) report: \(error)", status: .infrastructure)
         }
-    }
-
-    /// The exit status of any report: 1 when a finding reaches `failOn`.
-    public static func exitStatus(of report: ReviewReport, failOn: FailLevel) -> ExitStatus {
-        report.findings.contains { failOn.fails($0.severity) } ? .findings : .clean
     }
 
     /// One task as JSON (in the plan and in the review report).

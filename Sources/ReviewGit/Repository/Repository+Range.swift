@@ -12,6 +12,13 @@ extension Repository {
     ///
     /// - Throws: an input error (``GitError/isInputError``) for anything the user can fix.
     public func resolve(_ request: RangeRequest) throws(GitError) -> ResolvedRange {
+        var range = try resolveSides(request)
+        range.baseTree = range.base.flatMap { try? treeID(of: $0) }
+        range.headTree = range.head.commitID.flatMap { try? treeID(of: $0) }
+        return range
+    }
+
+    private func resolveSides(_ request: RangeRequest) throws(GitError) -> ResolvedRange {
         if hasNoCommits { throw .noCommits }
         switch request {
         case .worktree:
@@ -26,7 +33,23 @@ extension Repository {
             return try resolveRevisions("@{upstream}..HEAD")
         case .revisions(let spec):
             return try resolveRevisions(spec)
+        case .commits(let base, let head):
+            for id in [base, head].compactMap({ $0 }) where !hasCommit(id) {
+                throw .unknownRevision(id.hex, range: nil, shallow: isShallow)
+            }
+            return ResolvedRange(base: base, head: .commit(head), spec: spelling(base, "..", head))
+        case .commit(let head):
+            guard hasCommit(head) else { throw .unknownRevision(head.hex, range: nil, shallow: isShallow) }
+            return ResolvedRange(base: try firstParent(of: head, revision: head.hex), head: .commit(head), spec: head.hex)
+        case .fromMergeBase(let other, let head):
+            let spec = spelling(other, "...", head)
+            return ResolvedRange(base: try mergeBase(other, head, range: spec), head: .commit(head), spec: spec)
         }
+    }
+
+    /// How a range of commits given by id is shown in messages and reports: as git spells it.
+    private func spelling(_ base: ObjectID?, _ separator: String, _ head: ObjectID) -> String {
+        base.map { [$0.hex, head.hex].joined(separator: separator) } ?? head.hex
     }
 
     private func resolveRevisions(_ spec: String) throws(GitError) -> ResolvedRange {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 internal import CGit2
 internal import CGitShims
 
@@ -27,6 +28,11 @@ public final class Repository {
         git_repository_free(pointer)
     }
 
+    /// How many times this process has discovered a repository (each command should do it
+    /// once and pass the repository down).
+    public static var discoveries: Int { discoveryCount.load(ordering: .relaxed) }
+    private static let discoveryCount = Atomic<Int>(0)
+
     /// Whether the repository has no working tree.
     public var isBare: Bool { git_repository_is_bare(pointer) == 1 }
 
@@ -49,6 +55,7 @@ public final class Repository {
     ///   or a library error.
     public static func discover(from path: String) throws(GitError) -> Repository {
         Libgit2.ensureInitialized()
+        discoveryCount.add(1, ordering: .relaxed)
         do {
             return try open(path)
         } catch let error where Self.isOwnershipFailure(error) {
@@ -66,7 +73,7 @@ public final class Repository {
     }
 
     /// Opens a second handle on the same repository, for work on another thread.
-    func openAnotherHandle() throws(GitError) -> Repository {
+    func openAnotherHandle() throws(GitError) -> sending Repository {
         var raw: OpaquePointer?
         let flags = GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
         try check(git_repository_open_ext(&raw, gitDirectory, flags, nil), "git_repository_open_ext")

@@ -29,6 +29,13 @@ public enum RangeRequest: Hashable, Sendable {
     case upstream
     /// Uncommitted changes (index and worktree) against `HEAD`.
     case worktree
+    /// Two commits already known by id (a push, a CI event): `base` (`nil`: the empty tree)
+    /// against `head`.
+    case commits(base: ObjectID?, head: ObjectID)
+    /// One commit against its first parent (the empty tree for a root commit), as `X` is.
+    case commit(ObjectID)
+    /// From the merge base of `other` and `head` to `head`, as `other...head` is.
+    case fromMergeBase(of: ObjectID, head: ObjectID)
 }
 
 /// A range with both sides resolved to exact commits.
@@ -39,13 +46,33 @@ public struct ResolvedRange: Hashable, Sendable {
     public var head: Revision
     /// The range as the user wrote it (or as the default was spelled), for messages.
     public var spec: String
+    /// The tree of the base commit; `nil` for the empty tree or when it cannot be read.
+    public var baseTree: ObjectID?
+    /// The tree of the head commit; `nil` for the worktree or when it cannot be read.
+    public var headTree: ObjectID?
 
     /// Creates a resolved range.
-    public init(base: ObjectID?, head: Revision, spec: String) {
+    public init(base: ObjectID?, head: Revision, spec: String, baseTree: ObjectID? = nil, headTree: ObjectID? = nil) {
         self.base = base
         self.head = head
         self.spec = spec
+        self.baseTree = baseTree
+        self.headTree = headTree
     }
+
+    /// Both sides in short form, `a1b2c3d..e4f5a6b` (`(empty tree)` for no base, `worktree`
+    /// for the working tree), for plans and messages.
+    public var shortSides: String {
+        let head: String
+        switch self.head {
+        case .commit(let id): head = id.short
+        case .worktree: head = "worktree"
+        }
+        return (base.map(\.short) ?? "(empty tree)") + ".." + head
+    }
+
+    /// Whether the head is the working tree rather than a commit.
+    public var isWorktree: Bool { head == .worktree }
 
     /// Whether both sides are the same commit, so nothing can have changed.
     public var isTriviallyEmpty: Bool {

@@ -59,7 +59,7 @@ public struct MarkdownFormatter: ReviewFormatter {
         let headline =
             "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"), \(infos) info"
         let base = report.base.map { "`\($0.prefix(7))`" } ?? "the empty tree"
-        let head = report.head == "worktree" ? "the worktree" : "`\(report.head.prefix(7))`"
+        let head = report.headIsWorktree ? "the worktree" : "`\(report.head.prefix(7))`"
         return [
             "headline": headline,
             "range": Self.code(report.range),

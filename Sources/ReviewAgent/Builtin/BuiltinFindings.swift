@@ -1,0 +1,208 @@
+import ReviewFindings
+import ReviewSandbox
+
+/// The findings of the built-in policy for one task, each with the execution that proves
+/// it, and their wording.
+struct BuiltinFindings {
+    let task: ReviewTask
+    /// The related tests' run at head, whose command and exit code back test findings.
+    var headRun: TestRun?
+
+    // MARK: - Tests
+
+    /// A test that fails at base and at head.
+    func preExisting(_ outcome: TestOutcome) -> Finding {
+        testFinding(
+            outcome, .info, .preExistingFailure,
+            "`\(outcome.nodeID)` fails at base and at head: \(Wording.short(outcome.message))")
+    }
+
+    /// A test that does not exist at base and fails at head.
+    func failingNewTest(_ outcome: TestOutcome) -> Finding {
+        testFinding(
+            outcome, .error, .failingNewTest, "new test `\(outcome.nodeID)` fails at head: \(Wording.short(outcome.message))")
+    }
+
+    /// A test that failed at head, then passed on a rerun.
+    func flaky(_ outcome: TestOutcome) -> Finding {
+        testFinding(outcome, .warning, .flakyTest, "`\(outcome.nodeID)` failed at head, then passed on a rerun: it is flaky")
+    }
+
+    /// Tests that pass at base, fail at head, and pass with hunk `hunk` reverted.
+    func regression(_ tests: [TestOutcome], hunk: ChangedRange, reverted: SourceEdit.Replacement?) -> Finding {
+        let names = tests.map { "`\($0.nodeID)`" }.joined(separator: ", ")
+        let lines = hunk.headLines
+        let lead = tests.count == 1
+            ? "\(names) passes at base but fails at head" : "\(tests.count) tests pass at base but fail at head (\(names))"
+        return Finding(
+            severity: .error, kind: .testRegression, file: task.path, line: lines.lowerBound, endLine: lines.upperBound,
+            message: "\(lead): \(Wording.short(tests[0].message)). Reverting the change at lines \(lines.lowerBound)-\(lines.upperBound) makes \(tests.count == 1 ? "it" : "them") pass.",
+            test: tests[0].nodeID, evidence: evidence(for: tests[0]),
+            suggestion: reverted.map { suggestion($0, hunk: hunk) })
+    }
+
+    /// A test that passes at base and fails at head, with no single hunk to blame.
+    func regression(_ outcome: TestOutcome) -> Finding {
+        let line =
+            TracebackLocator.deepestLine(
+                in: outcome.details + "\n" + outcome.message, file: task.path, sourceRoot: PythonToolbox.sourceRoot)
+            ?? task.firstChangedLine
+        return Finding(
+            severity: .error, kind: .testRegression, file: task.path, line: line, endLine: line,
+            message: "`\(outcome.nodeID)` passes at base but fails at head: \(Wording.short(outcome.message))",
+            test: outcome.nodeID, evidence: evidence(for: outcome))
+    }
+
+    /// A test run that broke (crash, timeout) at head; `preExisting` when it broke at base too.
+    func brokenRun(_ run: TestRun, preExisting: Bool) -> Finding {
+        let execution = run.execution
+        let line = TracebackLocator.deepestLine(
+            in: execution.stderr + "\n" + execution.stdout, file: task.path, sourceRoot: PythonToolbox.sourceRoot)
+            ?? task.firstChangedLine
+        let what = "running the related tests \(execution.statusDescription)"
+        return Finding(
+            severity: preExisting ? .info : .error,
+            kind: preExisting ? .preExistingFailure : (execution.timedOut ? .timeout : .crash), file: task.path,
+            line: line, endLine: line,
+            message: preExisting ? "\(what) at head, and at base too" : "\(what) at head; at base it completes",
+            evidence: Evidence(
+                command: run.command, revision: "head", exitCode: execution.exitCode,
+                output: TracebackLocator.tail(execution.stdout + execution.stderr)))
+    }
+
+    // MARK: - Compile and import
+
+    /// The file does not compile at head; `preExisting` when it did not at base either.
+    func compileFailure(_ outcome: ExecutionOutcome, preExisting: Bool) -> Finding {
+        let output = outcome.execution.map { $0.stderr + $0.stdout } ?? ""
+        let message = Wording.lastErrorLine(output)
+        return processFinding(
+            outcome, output: output, preExisting: preExisting, kind: .syntaxError,
+            message: preExisting
+                ? "`\(task.path)` does not compile at head, and did not at base either: \(message)"
+                : "`\(task.path)` does not compile: \(message)")
+    }
+
+    /// The module does not import at head; `preExisting` when it did not at base either.
+    func importFailure(_ outcome: ExecutionOutcome, preExisting: Bool) -> Finding {
+        let execution = outcome.execution
+        let output = execution.map { $0.stderr + $0.stdout } ?? ""
+        var kind: FindingKind = .importError
+        if execution?.timedOut == true { kind = .timeout } else if execution?.signal != nil { kind = .crash }
+        let module = task.module ?? task.path
+        let reason =
+            execution.map { $0.timedOut || $0.signal != nil ? $0.statusDescription : Wording.lastErrorLine(output) } ?? ""
+        return processFinding(
+            outcome, output: output, preExisting: preExisting, kind: kind,
+            message: preExisting
+                ? "`import \(module)` fails at head, and failed at base too: \(reason)"
+                : "`import \(module)` fails at head: \(reason)")
+    }
+
+    // MARK: - Pieces
+
+    private func testFinding(_ outcome: TestOutcome, _ severity: Severity, _ kind: FindingKind, _ message: String)
+        -> Finding
+    {
+        let line = outcome.line ?? 1
+        return Finding(
+            severity: severity, kind: kind, file: outcome.file, line: line, endLine: line, message: message,
+            test: outcome.nodeID, evidence: evidence(for: outcome))
+    }
+
+    private func processFinding(
+        _ outcome: ExecutionOutcome, output: String, preExisting: Bool, kind: FindingKind, message: String
+    ) -> Finding {
+        let line = TracebackLocator.deepestLine(in: output, file: task.path, sourceRoot: PythonToolbox.sourceRoot)
+            ?? task.firstChangedLine
+        let execution = outcome.execution
+        return Finding(
+            severity: preExisting ? .info : .error, kind: preExisting ? .preExistingFailure : kind, file: task.path,
+            line: line, endLine: line, message: message,
+            evidence: Evidence(
+                command: outcome.command, revision: "head", exitCode: execution?.exitCode,
+                output: TracebackLocator.tail((execution?.stderr ?? "") + (execution?.stdout ?? ""))))
+    }
+
+    private func evidence(for outcome: TestOutcome) -> Evidence {
+        var output = "\(outcome.status == .error ? "ERROR" : "FAILED") \(outcome.nodeID)"
+        if !outcome.message.isEmpty { output += " - " + Wording.short(outcome.message) }
+        if !outcome.details.isEmpty { output += "\n" + TracebackLocator.tail(outcome.details) }
+        return Evidence(
+            command: headRun?.command ?? "pytest \(outcome.nodeID)", revision: "head", exitCode: headRun?.execution.exitCode,
+            output: output)
+    }
+
+    /// The revert of a culprit hunk as a suggestion (verified: the tests passed with it).
+    private func suggestion(_ replacement: SourceEdit.Replacement, hunk: ChangedRange) -> Suggestion {
+        var start = replacement.start + 1
+        var end = replacement.start + replacement.removed.count
+        var text = replacement.inserted.joined()
+        if replacement.removed.isEmpty {
+            // A pure insertion at base: suggest on the neighbouring head line, keeping it.
+            if replacement.start > 0 {
+                start = replacement.start
+                end = start
+                text = replacement.original[start - 1] + text
+            } else {
+                start = 1
+                end = 1
+                text += replacement.original.first ?? ""
+            }
+        }
+        return Suggestion(
+            patch: replacement.unifiedDiff(path: task.path), startLine: start, endLine: end, replacement: text,
+            verified: true,
+            summary: "revert lines \(hunk.headLines.lowerBound)-\(hunk.headLines.upperBound) to their base version")
+    }
+}
+
+/// The built-in policy's prose: its plan, its conclusion, and short forms of outputs.
+enum Wording {
+    /// The Plan step: the checks, in order.
+    static func plan(_ task: ReviewTask) -> String {
+        var lines = ["Review `\(task.path)` by running it:"]
+        lines.append("1. Byte-compile `\(task.path)` at head.")
+        if let module = task.module, !task.isTestFile { lines.append("2. Import `\(module)` at head.") }
+        if task.tests.isEmpty {
+            lines.append("3. No related tests were found (\(task.testSelection)).")
+        } else if let nodes = task.testNodes {
+            lines.append("3. Run \(nodes.count) test(s) of \(task.tests.count) file(s) at head, chosen by the \(task.testSelection).")
+        } else {
+            let listed = task.tests.prefix(8).map { "`\($0)` (\(task.testReasons[$0] ?? "related"))" }
+            lines.append("3. Run \(task.tests.count) related test file(s) at head: \(listed.joined(separator: ", "))\(task.tests.count > 8 ? ", ..." : "").")
+        }
+        lines.append(
+            "4. On a failure: rerun it at base (regression or pre-existing?), rerun at head (flaky?), and revert the \(task.hunks.count) hunk(s) one at a time to find the culprit.")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The concluding Reflect and the Finish summary.
+    static func conclusion(_ task: ReviewTask, findings: [Finding], notes: [String]) -> String {
+        let errors = findings.filter { $0.severity == .error }.count
+        let others = findings.count - errors
+        var text = errors == 0 ? "No error proven for `\(task.path)`." : "\(errors) error(s) proven for `\(task.path)`."
+        if others > 0 { text += " \(others) other finding(s)." }
+        if !notes.isEmpty { text += " Note: " + notes.joined(separator: "; ") + "." }
+        return text
+    }
+
+    /// The line of an outcome worth quoting: the status of a killed run, else its last error line.
+    static func firstLine(_ outcome: ExecutionOutcome) -> String {
+        guard let execution = outcome.execution else { return AgentLoop.describe(outcome) }
+        if execution.timedOut || execution.signal != nil { return execution.statusDescription }
+        return lastErrorLine(execution.stderr + execution.stdout)
+    }
+
+    /// The last line that names an error or exception, else the last line.
+    static func lastErrorLine(_ text: String) -> String {
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.last(where: { $0.contains("Error") || $0.contains("Exception") }) ?? lines.last ?? "no output"
+    }
+
+    /// The first line of a message, at most 300 characters.
+    static func short(_ message: String) -> String {
+        let first = message.split(separator: "\n").first.map(String.init) ?? message
+        return first.count > 300 ? String(first.prefix(300)) + "..." : (first.isEmpty ? "failed" : first)
+    }
+}
