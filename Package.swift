@@ -40,24 +40,26 @@ let package = Package(
             name: "ReviewGit",
             dependencies: ["CGit2", "CGitShims"]
         ),
-        .target(name: "ReviewFindings"),
+        // JSON with keys in a fixed order: reports, the model protocol, the cache's findings.
+        .target(name: "ReviewJSON"),
+        .target(name: "ReviewFindings", dependencies: ["ReviewJSON"]),
         .target(
             name: "ReviewModel",
-            dependencies: ["CCurl", "CCurlShims"]
+            dependencies: ["CCurl", "CCurlShims", "ReviewJSON"]
         ),
-        .target(name: "ReviewSandbox"),
+        .target(name: "ReviewSandbox", dependencies: ["ReviewJSON"]),
         .target(
             name: "ReviewReport",
-            dependencies: ["ReviewFindings", .product(name: "Mustache", package: "swift-mustache")]
+            dependencies: ["ReviewFindings", "ReviewJSON", .product(name: "Mustache", package: "swift-mustache")]
         ),
         .target(
             name: "ReviewAgent",
-            dependencies: ["ReviewSandbox", "ReviewFindings", "ReviewModel"]
+            dependencies: ["ReviewSandbox", "ReviewFindings", "ReviewModel", "ReviewJSON"]
         ),
         .target(
             name: "ReviewCore",
             dependencies: [
-                "ReviewGit", "ReviewSandbox", "ReviewFindings", "ReviewAgent", "ReviewReport", "ReviewModel",
+                "ReviewGit", "ReviewSandbox", "ReviewFindings", "ReviewAgent", "ReviewReport", "ReviewModel", "ReviewJSON",
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
@@ -86,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReviewReportTests",
-            dependencies: ["ReviewReport", "ReviewFindings", "ReviewTestSupport"],
+            dependencies: ["ReviewReport", "ReviewFindings", "ReviewJSON", "ReviewTestSupport"],
             exclude: ["Snapshots", "Fixtures"]
         ),
         .testTarget(

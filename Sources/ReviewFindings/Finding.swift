@@ -69,7 +69,7 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// The execution that proves a finding.
-public struct Evidence: Hashable, Sendable, Codable {
+public struct Evidence: Hashable, Sendable {
     /// The command as it ran, for a human to rerun (argv joined with shell quoting).
     public var command: String
     /// The revision it ran at (`head`, `base`, or a commit id).
@@ -89,7 +89,7 @@ public struct Evidence: Hashable, Sendable, Codable {
 }
 
 /// A proposed change: a unified diff against head.
-public struct Suggestion: Hashable, Sendable, Codable {
+public struct Suggestion: Hashable, Sendable {
     /// A unified diff (`--- a/...`, `+++ b/...`) that `git apply` accepts on head.
     public var patch: String
     /// The head-side lines (1-based, inclusive) that the suggestion replaces.
@@ -114,7 +114,7 @@ public struct Suggestion: Hashable, Sendable, Codable {
 }
 
 /// One thing `review` found, located on the head side of the change.
-public struct Finding: Hashable, Sendable, Codable {
+public struct Finding: Hashable, Sendable {
     /// How much it matters.
     public var severity: Severity
     /// What kind of problem it is.

@@ -1,4 +1,5 @@
 import Foundation
+import ReviewJSON
 
 /// A client for any OpenAI-compatible `POST {url}/chat/completions` (llama.cpp's server,
 /// vLLM, SGLang, Ollama) over libcurl.
@@ -79,33 +80,32 @@ public struct OpenAICompatibleClient: ChatClient {
 
     /// The JSON body of a request.
     func requestBody(_ request: ChatRequest) -> String {
-        var object: [String: Any] = [
-            "model": request.model,
-            "messages": request.messages.map { ["role": $0.role, "content": $0.content] },
-            "temperature": request.temperature,
-            "top_p": request.topP,
-            "max_tokens": request.maxTokens,
-            "stop": request.stop,
-            "stream": false,
+        var members: [(String, JSONValue)] = []
+        if disableThinking { members.append(("chat_template_kwargs", .object([("enable_thinking", .bool(false))]))) }
+        if let grammar = request.grammar { members.append(("grammar", .string(grammar))) }
+        members += [
+            ("max_tokens", .int(request.maxTokens)),
+            ("messages", .array(request.messages.map { .object([("content", .string($0.content)), ("role", .string($0.role))]) })),
+            ("model", .string(request.model)),
+            ("stop", .array(request.stop.map(JSONValue.string))),
+            ("stream", .bool(false)),
+            ("temperature", .double(request.temperature)),
+            ("top_p", .double(request.topP)),
         ]
-        if disableThinking { object["chat_template_kwargs"] = ["enable_thinking": false] }
-        if let grammar = request.grammar { object["grammar"] = grammar }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        return JSONValue.object(members).rendered(pretty: false)
     }
 
     /// Reads a chat completion; puts the stop string back when the server stripped it.
     static func parse(_ body: [UInt8], stop: [String]) throws(ModelError) -> ChatResponse {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+        guard let object = try? JSONValue.parse(bytes: body), object.members != nil else {
             throw .invalidResponse("not JSON: \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
-        guard let choice = (object["choices"] as? [[String: Any]])?.first,
-            let message = choice["message"] as? [String: Any]
+        guard let choice = object["choices"]?.arrayValue?.first, let message = choice["message"], message.members != nil
         else {
             throw .invalidResponse("no choices[0].message in the answer")
         }
-        var content = message["content"] as? String ?? ""
-        let finish = choice["finish_reason"] as? String
+        var content = message["content"]?.stringValue ?? ""
+        let finish = choice["finish_reason"]?.stringValue
         // Servers strip the stop string; put a closing tag back when its opening tag is there.
         if finish == "stop" {
             for marker in stop where marker.hasPrefix("</") {
@@ -113,18 +113,18 @@ public struct OpenAICompatibleClient: ChatClient {
                 if content.contains(opening) && !content.contains(marker) { content += marker }
             }
         }
-        let usage = object["usage"] as? [String: Any] ?? [:]
+        let usage = object["usage"]
         return ChatResponse(
-            content: content, promptTokens: usage["prompt_tokens"] as? Int ?? 0,
-            completionTokens: usage["completion_tokens"] as? Int ?? 0, finishReason: finish)
+            content: content, promptTokens: usage?["prompt_tokens"]?.intValue ?? 0,
+            completionTokens: usage?["completion_tokens"]?.intValue ?? 0, finishReason: finish)
     }
 
     /// The server's error message (OpenAI's `{"error": {"message": ...}}` or the raw text).
     static func serverMessage(_ body: [UInt8]) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
-            if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
-            if let message = object["error"] as? String { return message }
-            if let detail = object["detail"] { return "\(detail)" }
+        if let object = try? JSONValue.parse(bytes: body), object.members != nil {
+            if let message = object["error"]?["message"]?.stringValue { return message }
+            if let message = object["error"]?.stringValue { return message }
+            if let detail = object["detail"] { return detail.stringValue ?? detail.rendered(pretty: false) }
         }
         let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "no message" : text

@@ -1,35 +1,8 @@
+import ReviewJSON
 import ReviewFindings
 
 /// Everything a formatter needs, as plain values: formatters are pure functions of it.
 public struct ReviewReport: Sendable {
-    /// A reviewed file.
-    public struct ReviewedFile: Hashable, Sendable {
-        public var path: String
-        public var tests: Int
-        public var changedSymbols: [String]
-        /// How the tests were selected, when not by the plain import graph.
-        public var testSelection: String?
-
-        /// Creates an entry.
-        public init(path: String, tests: Int, changedSymbols: [String]) {
-            self.path = path
-            self.tests = tests
-            self.changedSymbols = changedSymbols
-        }
-    }
-
-    /// A changed file that was not reviewed, and why.
-    public struct SkippedFile: Hashable, Sendable, Codable {
-        public var path: String
-        public var reason: String
-
-        /// Creates an entry.
-        public init(path: String, reason: String) {
-            self.path = path
-            self.reason = reason
-        }
-    }
-
     /// The range as the user wrote it.
     public var range: String
     /// Base and head commit ids (`nil` base: the empty tree; head names the worktree when

@@ -58,6 +58,10 @@ struct FormatterSnapshotTests {
             version: "0.1.0")
     }()
 
+    /// The source tree's `Templates/` (this file is Tests/ReviewReportTests/<file>).
+    static let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Templates").path
+
     /// Every formatter, by the name `--format` gives it (ReviewCore's `OutputFormat`).
     enum Format: String, CaseIterable {
         case text, json, markdown, patch, sarif, rdjsonl, github
@@ -66,7 +70,7 @@ struct FormatterSnapshotTests {
             switch self {
             case .text: return TextFormatter(color: false)
             case .json: return JSONFormatter()
-            case .markdown: return MarkdownFormatter(overrides: nil)
+            case .markdown: return MarkdownFormatter(overrides: nil, shipped: [FormatterSnapshotTests.templates])
             case .patch: return PatchFormatter()
             case .sarif: return SARIFFormatter()
             case .rdjsonl: return RDJSONLFormatter()
@@ -129,7 +133,7 @@ struct FormatterSnapshotTests {
         let directory = try TemporaryRepository.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "Custom: {{{headline}}}\n".write(toFile: directory + "/report.mustache", atomically: true, encoding: .utf8)
-        let text = try MarkdownFormatter(overrides: directory).format(Self.report)
+        let text = try MarkdownFormatter(overrides: directory, shipped: [Self.templates]).format(Self.report)
         #expect(text == "Custom: 1 error, 1 warning, 1 info\n")
     }
 }

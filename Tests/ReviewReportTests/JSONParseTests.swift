@@ -1,3 +1,4 @@
+import ReviewJSON
 import ReviewReport
 import Testing
 

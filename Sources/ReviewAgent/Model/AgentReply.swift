@@ -1,4 +1,5 @@
 import Foundation
+import ReviewJSON
 
 /// One reply of the seed model, parsed.
 public enum AgentReply: Hashable, Sendable {
@@ -105,10 +106,7 @@ public enum AgentReplyParser {
     /// the `"code"` string (raw newlines, single quotes), then a Python fence.
     static func toolCode(_ content: String) -> String? {
         let trimmed = unfence(content)
-        if let data = trimmed.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let arguments = object["arguments"] as? [String: Any], let code = arguments["code"] as? String
-        {
+        if let object = try? JSONValue.parse(trimmed), let code = object["arguments"]?["code"]?.stringValue {
             return code
         }
         if let code = lenientCode(trimmed) { return code }

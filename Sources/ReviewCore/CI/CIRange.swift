@@ -1,4 +1,5 @@
 import Foundation
+import ReviewJSON
 import ReviewGit
 
 /// Finds the range a CI job reviews from its environment.
@@ -42,10 +43,10 @@ public enum CIRange {
         let event = environment["GITHUB_EVENT_NAME"] ?? ""
         let head = environment["GITHUB_SHA"].flatMap { $0.isEmpty ? nil : $0 } ?? "HEAD"
         let payload = environment["GITHUB_EVENT_PATH"].flatMap { FileManager.default.contents(atPath: $0) }
-            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+            .flatMap { try? JSONValue.parse(bytes: $0) } ?? .object([])
         if event.hasPrefix("pull_request"), let baseRef = environment["GITHUB_BASE_REF"], !baseRef.isEmpty {
             // The PR head; GITHUB_SHA is the test merge commit, whose first parent is the base.
-            let prHead = ((payload["pull_request"] as? [String: Any])?["head"] as? [String: Any])?["sha"] as? String
+            let prHead = payload["pull_request"]?["head"]?["sha"]?.stringValue
             let tip = prHead.flatMap { repository.hasCommit(ObjectID(hex: $0)) ? $0 : nil } ?? head
             let baseName = repository.commit(named: "refs/remotes/origin/\(baseRef)") != nil ? "origin/\(baseRef)" : baseRef
             let request = RangeRequest.fromMergeBase(
@@ -56,7 +57,7 @@ public enum CIRange {
                 origin: "GitHub Actions \(event): from the merge base of \(baseName) and \(tip.prefix(7))", onGitHub: true)
         }
         if event == "push" {
-            let before = payload["before"] as? String ?? ""
+            let before = payload["before"]?.stringValue ?? ""
             if !before.isEmpty && !ObjectID(hex: before).isZero {
                 let request = RangeRequest.commits(
                     base: try require(before, in: repository, what: "the push's previous commit \(before.prefix(7))"),
@@ -66,7 +67,7 @@ public enum CIRange {
                     onGitHub: true)
             }
             // A new branch: from the merge base with the default branch.
-            let defaultBranch = (payload["repository"] as? [String: Any])?["default_branch"] as? String ?? "main"
+            let defaultBranch = payload["repository"]?["default_branch"]?.stringValue ?? "main"
             let tip = try require(head, in: repository, what: "the pushed commit \(head.prefix(7))")
             if let mainline = repository.commit(named: "refs/remotes/origin/\(defaultBranch)") {
                 return Resolved(

@@ -1,5 +1,6 @@
 import Foundation
 import ReviewAgent
+import ReviewFindings
 import ReviewGit
 import ReviewSandbox
 

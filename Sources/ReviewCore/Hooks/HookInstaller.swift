@@ -30,7 +30,7 @@ public enum HookInstaller {
     /// The hook script shipped with review: `$REVIEW_HOOKS`, `share/review/hooks` beside the
     /// installed binary, or `Hooks/` of the source tree.
     static func script() throws(ReviewFailure) -> String {
-        let directories = ShippedResources.directories(variable: "REVIEW_HOOKS", installed: "hooks", source: "Hooks")
+        let directories = ShippedResources.hooks
         for directory in directories {
             if let text = try? String(contentsOfFile: directory + "/pre-push", encoding: .utf8) { return text }
         }

@@ -10,7 +10,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
         switch self {
         case .text: return TextFormatter(color: color)
         case .json: return JSONFormatter()
-        case .markdown: return MarkdownFormatter(overrides: templates)
+        case .markdown: return MarkdownFormatter(overrides: templates, shipped: ShippedResources.templates)
         case .patch: return PatchFormatter()
         case .sarif: return SARIFFormatter()
         case .rdjsonl: return RDJSONLFormatter()

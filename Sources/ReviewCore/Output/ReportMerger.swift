@@ -1,4 +1,5 @@
 import Foundation
+import ReviewJSON
 import ReviewAgent
 import ReviewFindings
 import ReviewReport
@@ -59,11 +60,11 @@ public enum ReportMerger {
 
         var findings: [Finding] = []
         var seenFindings = Set<String>()
-        var skipped: [ReviewReport.SkippedFile] = []
+        var skipped: [SkippedFile] = []
         var seenSkipped = Set<String>()
         for report in parsed {
             for element in report.value["findings"]?.arrayValue ?? [] {
-                guard let finding = JSONFormatter.finding(from: element) else {
+                guard let finding = Finding(json: element) else {
                     throw ReviewFailure("\(report.name): a finding lacks a required member", status: .usage)
                 }
                 if seenFindings.insert(finding.fingerprint + "\(finding.line)").inserted { findings.append(finding) }
@@ -81,7 +82,7 @@ public enum ReportMerger {
             ("files", first.value["files"] ?? .array([])), ("tasks", .array(tasks)),
         ]
         let reviewed = tasks.map { task in
-            var file = ReviewReport.ReviewedFile(
+            var file = ReviewedFile(
                 path: task["path"]?.stringValue ?? "", tests: task["tests"]?.arrayValue?.count ?? 0,
                 changedSymbols: (task["changedSymbols"]?.arrayValue ?? []).compactMap(\.stringValue))
             if let selection = task["testSelection"]?.stringValue, selection != TestSelection.importGraph {

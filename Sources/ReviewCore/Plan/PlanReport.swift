@@ -1,5 +1,7 @@
 import Foundation
+import ReviewJSON
 import ReviewAgent
+import ReviewFindings
 import ReviewGit
 import ReviewReport
 

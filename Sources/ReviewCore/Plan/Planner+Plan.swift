@@ -1,4 +1,5 @@
 import ReviewAgent
+import ReviewFindings
 import ReviewGit
 
 /// Resolves a range in a repository and returns its change set: the work behind `review --plan`.

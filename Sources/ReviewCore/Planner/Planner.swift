@@ -1,11 +1,10 @@
 import Foundation
 import ReviewAgent
+import ReviewFindings
 import ReviewGit
-import ReviewReport
 import ReviewSandbox
 
 /// A changed file that is not reviewed, and why (the report's own type).
-public typealias SkippedFile = ReviewReport.SkippedFile
 
 /// Turns a change set into review tasks: one per changed Python file, with its module,
 /// its hunks and its related tests.

@@ -1,4 +1,5 @@
 import Foundation
+import ReviewJSON
 import ReviewAgent
 import ReviewFindings
 import ReviewGit
@@ -39,7 +40,7 @@ public struct ResultRendering {
             range: result.changeSet.range.spec, base: result.changeSet.range.base?.hex,
             head: result.changeSet.range.head.description, planMembers: members,
             reviewed: result.tasks.map {
-                var file = ReviewReport.ReviewedFile(
+                var file = ReviewedFile(
                     path: $0.path, tests: $0.tests.count, changedSymbols: $0.changedSymbols.map(\.name))
                 if $0.testSelection != TestSelection.importGraph { file.testSelection = $0.testSelection }
                 return file

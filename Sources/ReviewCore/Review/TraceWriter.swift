@@ -1,4 +1,5 @@
 import Foundation
+import ReviewJSON
 import ReviewAgent
 import ReviewModel
 import ReviewReport

@@ -9,10 +9,13 @@ import ReviewFindings
 public struct MarkdownFormatter: ReviewFormatter {
     /// A directory whose `*.mustache` files replace the shipped ones.
     public var overrides: String?
+    /// The directories of the shipped templates, in the order they are looked in.
+    public var shipped: [String]
 
     /// Creates the formatter.
-    public init(overrides: String? = nil) {
+    public init(overrides: String? = nil, shipped: [String]) {
         self.overrides = overrides
+        self.shipped = shipped
     }
 
     /// Why the Markdown could not be produced.
@@ -23,7 +26,7 @@ public struct MarkdownFormatter: ReviewFormatter {
     public func format(_ report: ReviewReport) throws -> String {
         var library = MustacheLibrary()
         for name in ["report", "finding"] {
-            let text = try Self.template(named: name, overrides: overrides)
+            let text = try template(named: name)
             do {
                 try library.register(text, named: name)
             } catch {
@@ -36,19 +39,13 @@ public struct MarkdownFormatter: ReviewFormatter {
         return output
     }
 
-    /// The shipped templates: `$REVIEW_TEMPLATES`, then `share/review/templates` beside
-    /// the installed binary, then `Templates/` of the source tree this binary was built from.
-    public static var templateDirectories: [String] {
-        ShippedResources.directories(variable: "REVIEW_TEMPLATES", installed: "templates", source: "Templates")
-    }
-
-    static func template(named name: String, overrides: String?) throws -> String {
+    func template(named name: String) throws -> String {
         let file = name + ".mustache"
-        for directory in (overrides.map { [$0] } ?? []) + templateDirectories {
+        for directory in (overrides.map { [$0] } ?? []) + shipped {
             if let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) { return text }
         }
         throw TemplateError(
-            description: "template \(file) not found (looked in \(templateDirectories.joined(separator: ", "))); "
+            description: "template \(file) not found (looked in \(shipped.joined(separator: ", "))); "
                 + "install review with 'make install' or set REVIEW_TEMPLATES")
     }
 

@@ -1,3 +1,5 @@
+import ReviewJSON
+
 /// reviewdog's diagnostic format, one JSON object per line (rdjsonl), with `suggestions`
 /// for verified fixes, so reviewdog can post the findings to any code host.
 public struct RDJSONLFormatter: ReviewFormatter {

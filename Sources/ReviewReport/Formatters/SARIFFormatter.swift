@@ -1,3 +1,4 @@
+import ReviewJSON
 import ReviewFindings
 
 /// SARIF 2.1.0 for GitHub code scanning and other SARIF consumers: one run, a rule per

@@ -1,4 +1,5 @@
 import Foundation
+import ReviewJSON
 import Synchronization
 
 /// Functions and classes of a Python file, with their line spans (1-based, inclusive).
@@ -150,17 +151,17 @@ public final class PythonToolbox: Sendable {
         }
         pytestKnown.withLock { $0 = first.hasSuffix("True") }
         for line in lines where line.hasPrefix(marker) {
-            guard let entry = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(marker.count).utf8)) as? [String: Any],
-                let path = entry["path"] as? String
+            guard let entry = try? JSONValue.parse(String(line.dropFirst(marker.count))),
+                let path = entry["path"]?.stringValue
             else { continue }
-            let symbols = (entry["symbols"] as? [[String: Any]] ?? []).compactMap { symbol -> PythonSymbol? in
-                guard let name = symbol["name"] as? String, let line = symbol["line"] as? Int else { return nil }
+            let symbols = (entry["symbols"]?.arrayValue ?? []).compactMap { symbol -> PythonSymbol? in
+                guard let name = symbol["name"]?.stringValue, let line = symbol["line"]?.intValue else { return nil }
                 return PythonSymbol(
-                    name: name, kind: symbol["kind"] as? String ?? "function", line: line,
-                    endLine: symbol["endLine"] as? Int ?? line)
+                    name: name, kind: symbol["kind"]?.stringValue ?? "function", line: line,
+                    endLine: symbol["endLine"]?.intValue ?? line)
             }
-            func outcome(_ error: Any?) -> ExecutionResult {
-                let text = error as? String
+            func outcome(_ error: JSONValue?) -> ExecutionResult {
+                let text = error?.stringValue
                 return ExecutionResult(
                     exitCode: text == nil ? 0 : 1, signal: nil, timedOut: false, stdout: "", stderr: text ?? "",
                     outputTruncated: false, duration: 0)
@@ -200,21 +201,20 @@ public final class PythonToolbox: Sendable {
         var outcomes: [TestOutcome] = []
         var errors: [String: String] = [:]
         if let marker = execution.stdout.range(of: "@@review-unittest@@\n"),
-            let object = try? JSONSerialization.jsonObject(with: Data(execution.stdout[marker.upperBound...].utf8))
-                as? [String: Any]
+            let object = try? JSONValue.parse(String(execution.stdout[marker.upperBound...]))
         {
-            for entry in object["outcomes"] as? [[String: Any]] ?? [] {
-                let file = entry["file"] as? String ?? ""
-                let nodeID = [file, entry["class"] as? String ?? "", entry["name"] as? String ?? ""].joined(
+            for entry in object["outcomes"]?.arrayValue ?? [] {
+                let file = entry["file"]?.stringValue ?? ""
+                let nodeID = [file, entry["class"]?.stringValue ?? "", entry["name"]?.stringValue ?? ""].joined(
                     separator: "::")
                 outcomes.append(
                     TestOutcome(
                         nodeID: nodeID, file: file, line: nil,
-                        status: TestOutcome.Status(rawValue: entry["status"] as? String ?? "") ?? .error,
-                        message: entry["message"] as? String ?? "", details: entry["details"] as? String ?? "",
-                        duration: entry["time"] as? Double ?? 0))
+                        status: TestOutcome.Status(rawValue: entry["status"]?.stringValue ?? "") ?? .error,
+                        message: entry["message"]?.stringValue ?? "", details: entry["details"]?.stringValue ?? "",
+                        duration: entry["time"]?.doubleValue ?? 0))
             }
-            errors = object["collectionErrors"] as? [String: String] ?? [:]
+            for (file, error) in object["collectionErrors"]?.members ?? [] { errors[file] = error.stringValue ?? "" }
         }
         return TestRun(
             execution: execution, command: "python3 -m unittest " + files.joined(separator: " "), outcomes: outcomes,

@@ -1,4 +1,5 @@
 import Foundation
+import ReviewFindings
 import ReviewGit
 
 /// The first stage: the range resolved in the project (tree ids included) and the files it

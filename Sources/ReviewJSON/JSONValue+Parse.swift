@@ -229,3 +229,22 @@ private struct JSONReader {
         return .double(value)
     }
 }
+
+extension JSONValue {
+    /// The members, when this is an object.
+    public var members: [(String, JSONValue)]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
+    /// Parses UTF-8 bytes (invalid sequences replaced).
+    public static func parse<Bytes: Collection<UInt8>>(bytes: Bytes) throws(JSONParseError) -> JSONValue {
+        try parse(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The boolean, when this is one.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+}

@@ -1,0 +1,31 @@
+// The files of a review besides its findings, shared by the planner, the report and the
+// merge of sharded reports.
+
+/// A reviewed file: its related tests and changed symbols.
+public struct ReviewedFile: Hashable, Sendable {
+    public var path: String
+    public var tests: Int
+    public var changedSymbols: [String]
+    /// How the tests were selected, when not by the plain import graph.
+    public var testSelection: String?
+
+    /// Creates an entry.
+    public init(path: String, tests: Int, changedSymbols: [String]) {
+        self.path = path
+        self.tests = tests
+        self.changedSymbols = changedSymbols
+    }
+}
+
+/// A changed file that was not reviewed, and why.
+public struct SkippedFile: Hashable, Sendable, Codable {
+    public var path: String
+    public var reason: String
+
+    /// Creates an entry.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
