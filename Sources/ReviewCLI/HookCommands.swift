@@ -43,13 +43,13 @@ struct HookCommand: ParsableCommand {
         let project = try Project.open(FileManager.default.currentDirectoryPath)
         var configuration = try settings.configuration(root: project.root)
         // A hook that takes a minute gets uninstalled: 60 s unless configured.
-        if configuration.origins["budget-seconds"] == nil {
-            try configuration.set("budget-seconds", text: "60", origin: "pre-push default")
+        if !configuration.isSet(.budgetSeconds) {
+            try configuration.set(.budgetSeconds, text: "60", origin: "pre-push default")
         }
         // Recording an impact map runs the whole suite once: not in a hook; use one if CI or
         // an earlier review recorded it.
-        if configuration.origins["impact-map"] == nil {
-            try configuration.set("impact-map", text: "existing", origin: "pre-push default")
+        if !configuration.isSet(.impactMap) {
+            try configuration.set(.impactMap, text: "existing", origin: "pre-push default")
         }
         let entries: [PushRanges.Entry]
         let notes: [String]

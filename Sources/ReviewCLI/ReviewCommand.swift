@@ -101,16 +101,16 @@ struct ReviewSettings: ParsableArguments {
     /// The configuration: files, then REVIEW_* variables, then these flags.
     func configuration(root: String?) throws -> Configuration {
         var configuration = try Configuration.load(root: root, explicitFile: config)
-        if let failOn { try configuration.set("fail-on", text: failOn.rawValue, origin: "flag --fail-on") }
-        if let python { try configuration.set("python", text: python, origin: "flag --python") }
-        if let sandbox { try configuration.set("sandbox", text: sandbox.rawValue, origin: "flag --sandbox") }
-        if let timeout { try configuration.set("timeout", text: String(timeout), origin: "flag --timeout") }
-        if let maxFiles { try configuration.set("max-files", text: String(maxFiles), origin: "flag --max-files") }
-        if let maxTests { try configuration.set("max-tests", text: String(maxTests), origin: "flag --max-tests") }
-        if let jobs { try configuration.set("jobs", text: String(jobs), origin: "flag --jobs") }
-        if let impactMap { try configuration.set("impact-map", text: impactMap.rawValue, origin: "flag --impact-map") }
+        if let failOn { try configuration.set(.failOn, text: failOn.rawValue, origin: "flag --fail-on") }
+        if let python { try configuration.set(.python, text: python, origin: "flag --python") }
+        if let sandbox { try configuration.set(.sandbox, text: sandbox.rawValue, origin: "flag --sandbox") }
+        if let timeout { try configuration.set(.timeout, text: String(timeout), origin: "flag --timeout") }
+        if let maxFiles { try configuration.set(.maxFiles, text: String(maxFiles), origin: "flag --max-files") }
+        if let maxTests { try configuration.set(.maxTests, text: String(maxTests), origin: "flag --max-tests") }
+        if let jobs { try configuration.set(.jobs, text: String(jobs), origin: "flag --jobs") }
+        if let impactMap { try configuration.set(.impactMap, text: impactMap.rawValue, origin: "flag --impact-map") }
         if let budgetSeconds {
-            try configuration.set("budget-seconds", text: String(budgetSeconds), origin: "flag --budget-seconds")
+            try configuration.set(.budgetSeconds, text: String(budgetSeconds), origin: "flag --budget-seconds")
         }
         return configuration
     }

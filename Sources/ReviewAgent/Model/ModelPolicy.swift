@@ -113,7 +113,7 @@ public struct ModelPolicy: Policy {
         self.read = read
         messages = [
             ChatMessage(role: "system", content: SeedPrompt.system),
-            ChatMessage(role: "user", content: "任务:\(taskText)\n\n" + ModelTurns.state("Start")),
+            ChatMessage(role: "user", content: "任务:\(taskText)\n\n" + ModelTurns.state(ReActStateMachine.State.start.node)),
         ]
     }
 

@@ -37,6 +37,19 @@ public enum FailLevel: String, Sendable, CaseIterable {
 
 /// Every setting of `review`, with where each value came from.
 ///
+/// A key of `[tool.review]`, as files, `REVIEW_*` variables (upper case, `_`) and flags
+/// (`--` prefix) spell it.
+public enum ConfigKey: String, CaseIterable, Sendable {
+    case include, exclude, tests, python, timeout
+    case failOn = "fail-on"
+    case maxFiles = "max-files"
+    case maxTests = "max-tests"
+    case jobs, sandbox
+    case budgetSeconds = "budget-seconds"
+    case cacheSizeMB = "cache-size-mb"
+    case impactMap = "impact-map"
+}
+
 /// Read from `[tool.review]` in `pyproject.toml`, then `.review.toml` (top-level keys or a
 /// `[tool.review]` table), then `REVIEW_*` environment variables, then flags: later wins.
 public struct Configuration: Sendable {
@@ -83,11 +96,11 @@ public struct Configuration: Sendable {
         Glob("**/.venv/**"), Glob("**/venv/**"), Glob("*_pb2.py"), Glob("*_pb2_grpc.py"),
     ]
 
-    /// The keys accepted in the config files.
-    public static let keys = [
-        "include", "exclude", "tests", "python", "timeout", "fail-on", "max-files", "max-tests", "jobs", "sandbox",
-        "budget-seconds", "cache-size-mb", "impact-map",
-    ]
+    /// The keys accepted in the config files, as they are spelled there.
+    public static let keys = ConfigKey.allCases.map(\.rawValue)
+
+    /// Whether a key was set by a file, the environment or a flag (not left at its default).
+    public func isSet(_ key: ConfigKey) -> Bool { origins[key.rawValue] != nil }
 
     /// Creates the defaults.
     public init() {}
@@ -124,20 +137,20 @@ public struct Configuration: Sendable {
     /// Sets one key from text (flags and environment variables).
     ///
     /// - Parameter origin: shown by `review config` and in errors (`flag --jobs`, `REVIEW_JOBS`).
-    public mutating func set(_ key: String, text: String, origin: String) throws(ReviewFailure) {
+    public mutating func set(_ key: ConfigKey, text: String, origin: String) throws(ReviewFailure) {
         let value: ConfigValue
         switch key {
-        case "include", "exclude", "tests":
+        case .include, .exclude, .tests:
             value = .strings(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        case "timeout", "max-files", "max-tests", "jobs", "budget-seconds", "cache-size-mb":
+        case .timeout, .maxFiles, .maxTests, .jobs, .budgetSeconds, .cacheSizeMB:
             guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
-                throw ReviewFailure("\(origin): '\(key)' must be a whole number, not '\(text)'", status: .usage)
+                throw ReviewFailure("\(origin): '\(key.rawValue)' must be a whole number, not '\(text)'", status: .usage)
             }
             value = .integer(number)
-        default:
+        case .python, .failOn, .sandbox, .impactMap:
             value = .string(text)
         }
-        try assign(key, value, origin: origin)
+        try assign(key.rawValue, value, origin: origin)
     }
 
     enum ConfigValue {
@@ -148,8 +161,8 @@ public struct Configuration: Sendable {
     }
 
     private mutating func applyEnvironment(_ environment: [String: String]) throws(ReviewFailure) {
-        for key in Self.keys {
-            let name = "REVIEW_" + key.uppercased().replacingOccurrences(of: "-", with: "_")
+        for key in ConfigKey.allCases {
+            let name = "REVIEW_" + key.rawValue.uppercased().replacingOccurrences(of: "-", with: "_")
             if let text = environment[name], !text.isEmpty {
                 try set(key, text: text, origin: name)
             }

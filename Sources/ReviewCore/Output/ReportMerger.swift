@@ -91,7 +91,7 @@ public enum ReportMerger {
             return file
         }
         var report = ReviewReport(
-            range: summaries.lazy.compactMap { $0["range"]?.stringValue }.first ?? describe(first.value),
+            range: describe(first.value),
             base: first.value["base"]?.stringValue, head: first.value["head"]?.stringValue ?? "",
             planMembers: members, reviewed: reviewed, skipped: skipped, findings: findings,
             // The shards ran side by side: the merged review took as long as the slowest.
@@ -142,9 +142,9 @@ public enum ReportMerger {
         }
     }
 
+    /// The range a report reviewed, as the report names it (its `summary.range`), else its
+    /// head commit.
     private static func describe(_ report: JSONValue) -> String {
-        let base = report["base"]?.stringValue.map { String($0.prefix(7)) } ?? "(empty tree)"
-        let head = report["head"]?.stringValue.map { $0 == "worktree" ? $0 : String($0.prefix(7)) } ?? "?"
-        return "\(base)..\(head)"
+        report["summary"]?["range"]?.stringValue ?? "head \(report["head"]?.stringValue ?? "?")"
     }
 }

@@ -24,8 +24,7 @@ public enum RevisionExporter {
             let repository = try Repository.discover(from: repositoryPath)
             let side: Revision
             if let revision {
-                let range = try repository.resolve(.revisions(revision + ".." + revision))
-                side = range.head
+                side = .commit(try repository.commitID(of: revision))
             } else {
                 side = .worktree
                 _ = try repository.resolve(.worktree)

@@ -8,6 +8,13 @@ extension Repository {
             ?? false
     }
 
+    /// The commit a revision names.
+    ///
+    /// - Throws: an input error when it names nothing, or something that is not a commit.
+    public func commitID(of revision: String) throws(GitError) -> ObjectID {
+        try commitID(of: revision, range: revision)
+    }
+
     /// The commit a reference or revision names, or `nil`.
     public func commit(named name: String) -> ObjectID? {
         try? commitID(of: name, range: name)
