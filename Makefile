@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := git pkg-config libgit2-dev libcurl4-openssl-dev bubblewrap python3 python3-pytest python3-jsonschema
 RELEASE_BIN = .build/release/review
 
-.PHONY: deps build demo test bench quality install clean
+.PHONY: deps build demo test bench quality replay install clean
 
 ## deps: install the system packages review needs (apt-get; sudo when not root)
 deps:
@@ -39,6 +39,10 @@ bench: build
 ## quality: the mutation benchmark on real PyPI projects (detection, false alarms, location, time)
 quality: build
 	REVIEW_BIN=$(abspath $(RELEASE_BIN)) Benchmarks/quality.sh
+
+## replay: review real release histories commit by commit (unconfirmed errors, flagged regressions)
+replay: build
+	python3 Benchmarks/replay.py $(abspath $(RELEASE_BIN))
 
 ## install: install the binary, its templates and the hook script under $(PREFIX)
 install: build

@@ -41,12 +41,17 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable, Codable {
     case fixedTest = "fixed-test"
     /// A note from the model, not proven by execution.
     case modelNote = "model-note"
+    /// Something the interpreter lacks (a package that is not installed), not the change:
+    /// one per missing name for the whole run.
+    case environment
+    /// The change adds an import of a package the project's metadata does not declare.
+    case undeclaredDependency = "undeclared-dependency"
 
     /// The severity a finding of this kind has when the change caused it.
     public var defaultSeverity: Severity {
         switch self {
         case .testRegression, .failingNewTest, .syntaxError, .importError, .crash, .timeout: return .error
-        case .flakyTest: return .warning
+        case .flakyTest, .environment, .undeclaredDependency: return .warning
         case .preExistingFailure, .fixedTest, .modelNote: return .info
         }
     }
@@ -64,6 +69,8 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .preExistingFailure: return "Pre-existing failure"
         case .fixedTest: return "Fixed test"
         case .modelNote: return "Model note"
+        case .environment: return "Environment"
+        case .undeclaredDependency: return "Undeclared dependency"
         }
     }
 }
@@ -148,6 +155,12 @@ public struct Finding: Hashable, Sendable {
         self.test = test
         self.evidence = evidence
         self.suggestion = suggestion
+    }
+
+    /// What makes two findings of one report the same: the fingerprint and line, or for a
+    /// package missing from the interpreter its message (one per name for a whole run).
+    public var reportKey: String {
+        kind == .environment ? message : fingerprint + "\(line)"
     }
 
     /// A stable identifier across runs: kind, file, test and message, not line numbers

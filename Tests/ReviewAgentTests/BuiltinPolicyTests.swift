@@ -188,3 +188,56 @@ struct BuiltinPolicyTests {
         #expect(outcome.summary == "No error proven for `calc/ops.py`.")
     }
 }
+
+extension BuiltinPolicyTests {
+    @Test("a test run that breaks at head is an error only if it completes at base; a warning when base cannot run it")
+    func brokenRunNeedsAPassingBase() throws {
+        let broken = ExecutionOutcome.tests(
+            TestRun(
+                execution: Self.process(4, stderr: "ImportError while loading conftest"), command: "python3 -m pytest tests",
+                outcomes: [], collectionErrors: [:], runner: "pytest"))
+        func review(base: ExecutionOutcome) throws -> Finding? {
+            try Self.drive(Self.task(), respond: Self.checksPass { request in request.side == .head ? broken : base }).findings.first
+        }
+        let completes = try review(base: Self.run([("tests/test_ops.py::test_add", .passed)]))
+        #expect(completes?.severity == .error && completes?.kind == .crash)
+        let breaksToo = try review(base: broken)
+        #expect(breaksToo?.severity == .info && breaksToo?.kind == .preExistingFailure)
+        let notThere = try review(base: .unavailable("none of the tests exist at base"))
+        #expect(notThere?.severity == .warning && notThere?.kind == .crash)
+        #expect(notThere?.message.contains("base could not run the same tests") == true)
+    }
+
+    @Test("an import error for a package the interpreter lacks is the environment's; for the project's own module it is an error")
+    func missingPackageIsNotTheChanges() throws {
+        let environment = ProjectEnvironment(projectNames: ["calc"], python: "/usr/bin/python3")
+        func review(_ missing: String) throws -> [Finding] {
+            var policy = BuiltinPolicy(task: Self.task(basePath: nil), read: { _, _ in Self.head }, environment: environment)
+            var findings: [Finding] = []
+            for _ in 0..<20 {
+                let state = LoopState(allowed: AgentNode.allCases, steps: 0, maxSteps: 60, node: "Start")
+                switch try policy.next(state) {
+                case .execute(let request, _):
+                    if case .compile = request {
+                        policy.observe(.process(Self.process(0), command: "python3 -m py_compile calc/ops.py"))
+                    } else {
+                        policy.observe(
+                            .process(
+                                Self.process(1, stderr: "ModuleNotFoundError: No module named '\(missing)'"),
+                                command: "python3 -c 'import calc.ops'"))
+                    }
+                case .finish(_, let found):
+                    findings = found
+                    return findings
+                default: break
+                }
+            }
+            return findings
+        }
+        let third = try review("numpy.linalg")
+        #expect(third.map(\.kind) == [.environment] && third.first?.severity == .warning)
+        #expect(third.first?.message.hasPrefix("`numpy` is not installed for /usr/bin/python3") == true)
+        let own = try review("calc.missing")
+        #expect(own.map(\.kind) == [.importError] && own.first?.severity == .error)
+    }
+}

@@ -198,3 +198,26 @@ enum SandboxTestSupport {
         return nil
     }
 }
+
+/// Interpreters wherever they live: a virtualenv under /tmp (which the sandbox covers with
+/// its own private /tmp) still starts, and is the interpreter that runs.
+@Suite("Interpreters anywhere")
+struct InterpreterLocationTests {
+    @Test func virtualenvUnderTmp() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { return }
+        let directory = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        chmod(directory, 0o755)
+        let venv = directory + "/env"
+        let made = try ProcessRunner.run("/usr/bin/python3", ["-m", "venv", "--without-pip", venv])
+        try #require(made.status == 0, "\(made.err)")
+        let python = try #require(Interpreter.locate(venv + "/bin/python3"))
+        let sandbox = try BubblewrapSandbox(interpreter: python)
+        let result = try sandbox.run(
+            SandboxCommand(
+                arguments: [python.path, "-c", "import sys; print(sys.prefix)"], workingDirectory: "/tmp", mounts: [],
+                environment: [:], limits: Limits(wallSeconds: 30)))
+        #expect(result.exitCode == 0, "\(result.stderr)")
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == venv, "\(result.stdout)")
+    }
+}

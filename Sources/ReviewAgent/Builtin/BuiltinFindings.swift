@@ -5,6 +5,8 @@ import ReviewSandbox
 /// it, and their wording.
 struct BuiltinFindings {
     let task: ReviewTask
+    /// The project's names and interpreter; `nil` when unknown (every failure is the change's).
+    let environment: ProjectEnvironment?
     /// The related tests' run at head, whose command and exit code back test findings.
     var headRun: TestRun?
 
@@ -53,18 +55,56 @@ struct BuiltinFindings {
             test: outcome.nodeID, evidence: evidence(for: outcome))
     }
 
-    /// A test run that broke (crash, timeout) at head; `preExisting` when it broke at base too.
-    func brokenRun(_ run: TestRun, preExisting: Bool) -> Finding {
+    /// What the same test run did at base.
+    enum AtBase {
+        /// It broke there too.
+        case broke
+        /// It completed there.
+        case completed
+        /// Base could not run it (none of the tests exist there), so nothing is compared.
+        case notRun(String)
+
+        init(_ outcome: ExecutionOutcome?) {
+            switch outcome {
+            case .unavailable(let reason)?: self = .notRun(reason)
+            case .tests(let run)? where run.runnerBroke: self = .broke
+            case .tests?: self = .completed
+            case .process(let result, _)? where result.exitCode == 0 || result.exitCode == 5:
+                // The tests' directory collects at base: the setup works there.
+                self = .completed
+            case .process(let result, _)?: self = .notRun("their directory does not collect at base either: \(result.statusDescription)")
+            default: self = .notRun("no result at base")
+            }
+        }
+
+        /// Whether base could not run the tests themselves (they are new), so the nearest
+        /// check there is whether their directory collects.
+        var needsCollection: Bool {
+            if case .notRun = self { return true }
+            return false
+        }
+    }
+
+    /// A test run that broke (crash, timeout) at head: an error only when the same run
+    /// completes at base; pre-existing (info) when it broke there too; a warning when base
+    /// could not run it.
+    func brokenRun(_ run: TestRun, atBase: AtBase) -> Finding {
         let execution = run.execution
         let line = TracebackLocator.deepestLine(
             in: execution.stderr + "\n" + execution.stdout, file: task.path, sourceRoot: PythonToolbox.sourceRoot)
             ?? task.firstChangedLine
         let what = "running the related tests \(execution.statusDescription)"
+        let severity: Severity
+        let message: String
+        switch atBase {
+        case .broke: (severity, message) = (.info, "\(what) at head, and at base too")
+        case .completed: (severity, message) = (.error, "\(what) at head; at base it completes")
+        case .notRun(let reason):
+            (severity, message) = (.warning, "\(what) at head; base could not run the same tests (\(reason)), so the change is not proven to cause it")
+        }
         return Finding(
-            severity: preExisting ? .info : .error,
-            kind: preExisting ? .preExistingFailure : (execution.timedOut ? .timeout : .crash), file: task.path,
-            line: line, endLine: line,
-            message: preExisting ? "\(what) at head, and at base too" : "\(what) at head; at base it completes",
+            severity: severity, kind: severity == .info ? .preExistingFailure : (execution.timedOut ? .timeout : .crash),
+            file: task.path, line: line, endLine: line, message: message,
             evidence: Evidence(
                 command: run.command, revision: "head", exitCode: execution.exitCode,
                 output: TracebackLocator.tail(execution.stdout + execution.stderr)))
@@ -97,6 +137,23 @@ struct BuiltinFindings {
             message: preExisting
                 ? "`import \(module)` fails at head, and failed at base too: \(reason)"
                 : "`import \(module)` fails at head: \(reason)")
+    }
+
+    // MARK: - The environment
+
+    /// Each error whose output shows a package missing from the interpreter (not the
+    /// project's own) becomes an `environment` warning: the code could not run here, so
+    /// nothing about the change is proven.
+    func attributingEnvironment(_ findings: [Finding]) -> [Finding] {
+        guard let environment else { return findings }
+        return findings.map { finding in
+            guard finding.severity == .error,
+                let name = environment.missingPackage(in: finding.message + "\n" + (finding.evidence?.output ?? ""))
+            else { return finding }
+            return Finding(
+                severity: .warning, kind: .environment, file: finding.file, line: finding.line, endLine: finding.endLine,
+                message: environment.missingMessage(name), evidence: finding.evidence)
+        }
     }
 
     // MARK: - Pieces
@@ -175,6 +232,11 @@ enum Wording {
         lines.append(
             "4. On a failure: rerun it at base (regression or pre-existing?), rerun at head (flaky?), and revert the \(task.hunks.count) hunk(s) one at a time to find the culprit.")
         return lines.joined(separator: "\n")
+    }
+
+    /// The Reflect after tests failed at head.
+    static func failingAtHead(_ failing: [TestOutcome]) -> String {
+        "\(failing.count) test(s) fail at head: \(failing.prefix(5).map { "`\($0.nodeID)`" }.joined(separator: ", ")). Rerunning them at base to tell regressions from failures that already existed."
     }
 
     /// The concluding Reflect and the Finish summary.

@@ -1,15 +1,12 @@
-import Foundation
 import ReviewFindings
 import ReviewSandbox
 
 /// The embedded default: a deterministic policy that reviews a task by running it.
 ///
-/// Plan: list the checks. Execute: byte-compile the file at head, import its module, run
-/// the related tests. On a failure, Reflect and investigate: does it fail at base too
-/// (pre-existing) or pass there (regression)? does it pass on a second run at head
-/// (flaky)? which hunk is the culprit (revert one hunk at a time and rerun)? Finish: the
-/// findings, each with the execution that proves it. This type holds only the order of
-/// the steps; ``TestInvestigation`` classifies tests, ``BuiltinFindings`` words findings.
+/// Plan the checks; Execute: compile, import, run the related tests at head. On a failure,
+/// Reflect and investigate: pre-existing at base or a regression? flaky on a rerun? which
+/// hunk's revert makes it pass? Finish: findings, each with the execution that proves it.
+/// This type holds the order of steps; ``TestInvestigation`` classifies, ``BuiltinFindings`` words.
 public struct BuiltinPolicy: Policy {
     /// Reads a file of a revision (relative path); `nil` when it does not exist there.
     public typealias SourceReader = (Side, String) -> String?
@@ -19,7 +16,7 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 2
+    public static let version = 3
 
     private let task: ReviewTask
     private let read: SourceReader
@@ -35,18 +32,19 @@ public struct BuiltinPolicy: Policy {
     enum Phase {
         case start, check(FileCheck), afterCheck(FileCheck)
         case checkBase(FileCheck, ExecutionOutcome), afterCheckBase(FileCheck, ExecutionOutcome)
-        case testsHead, afterTestsHead, brokenBase(TestRun), afterBrokenBase(TestRun), testsBase, afterTestsBase
-        case rerunHead, afterRerunHead, bisect(next: Int), conclude, done
+        case testsHead, afterTestsHead, brokenBase(TestRun), afterBrokenBase(TestRun), collectBase(TestRun)
+        case testsBase, afterTestsBase, rerunHead, afterRerunHead, bisect(next: Int), conclude, done
     }
 
-    public init(task: ReviewTask, read: @escaping SourceReader) {
+    /// `environment`: a package the interpreter lacks is the environment's, not the change's.
+    public init(task: ReviewTask, read: @escaping SourceReader, environment: ProjectEnvironment? = nil) {
         self.task = task
         self.read = read
-        make = BuiltinFindings(task: task)
+        make = BuiltinFindings(task: task, environment: environment)
     }
 
     public var isStrict: Bool { false }
-    public var provenFindings: [Finding] { findings }
+    public var provenFindings: [Finding] { make.attributingEnvironment(findings) }
 
     public mutating func observe(_ outcome: ExecutionOutcome) { last = outcome }
 
@@ -86,7 +84,12 @@ public struct BuiltinPolicy: Policy {
             phase = .afterBrokenBase(head)
             return .execute(.runTests(task.testTargets, side: .base, overrides: []), note: "does the run break at base too?")
         case .afterBrokenBase(let head):
-            return conclude(with: make.brokenRun(head, preExisting: lastRun?.runnerBroke ?? false))
+            let atBase = BuiltinFindings.AtBase(last)
+            guard atBase.needsCollection, case .unavailable? = last else { return conclude(with: make.brokenRun(head, atBase: atBase)) }
+            phase = .collectBase(head)
+            return .execute(.collectTests(TestInvestigation.directories(of: task.tests), side: .base), note: "does their directory collect at base?")
+        case .collectBase(let head):
+            return conclude(with: make.brokenRun(head, atBase: BuiltinFindings.AtBase(last)))
         case .testsBase:
             phase = .afterTestsBase
             let ids = investigation?.failing.map(\.nodeID) ?? []
@@ -112,6 +115,7 @@ public struct BuiltinPolicy: Policy {
             return bisect(index)
         case .conclude, .done:
             phase = .done
+            findings = make.attributingEnvironment(findings)
             return .finish(summary: conclusionText, findings: findings)
         }
     }
@@ -127,7 +131,7 @@ public struct BuiltinPolicy: Policy {
         if run.runnerBroke {
             phase = .brokenBase(run)
             return .reflect(
-                "The test run itself broke at head (\(run.execution.statusDescription)). FileChecking whether it breaks at base too.")
+                "The test run itself broke at head (\(run.execution.statusDescription)). Checking whether it breaks at base too.")
         }
         let investigation = TestInvestigation(headRun: run)
         self.investigation = investigation
@@ -136,9 +140,7 @@ public struct BuiltinPolicy: Policy {
             return conclude()
         }
         phase = .testsBase
-        let failing = investigation.failing
-        return .reflect(
-            "\(failing.count) test(s) fail at head: \(failing.prefix(5).map { "`\($0.nodeID)`" }.joined(separator: ", ")). Rerunning them at base to tell regressions from failures that already existed.")
+        return .reflect(Wording.failingAtHead(investigation.failing))
     }
 
     private mutating func afterTestsBase() -> AgentAction {
@@ -184,10 +186,7 @@ public struct BuiltinPolicy: Policy {
         return conclude()
     }
 
-    // MARK: - Pieces
-
     private var lastRun: TestRun? { if case .tests(let run)? = last { run } else { nil } }
-
 
     private mutating func conclude(with finding: Finding? = nil) -> AgentAction {
         if let finding { findings.append(finding) }

@@ -1,3 +1,5 @@
+import Foundation
+
 import ReviewSandbox
 
 /// What the built-in policy learns about the tests that fail at head, one run at a time:
@@ -15,6 +17,12 @@ struct TestInvestigation {
         case skippedAtBase
         /// It does not exist at base: a new test that fails.
         case new
+    }
+
+    /// The directories of test files (`.` for the root), sorted: what to collect at base
+    /// when the files themselves are new.
+    static func directories(of tests: [String]) -> [String] {
+        Set(tests.map { ($0 as NSString).deletingLastPathComponent }).map { $0.isEmpty ? "." : $0 }.sorted()
     }
 
     /// The message of the outcome that stands for a test file that could not be collected.

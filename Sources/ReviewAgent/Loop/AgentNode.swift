@@ -37,11 +37,14 @@ public enum ExecutionRequest: Hashable, Sendable {
     case runTests([String], side: Side, overrides: [FileOverride])
     /// Run Python source (the model's tool call).
     case runCode(String, side: Side)
+    /// Collect (not run) the tests of directories: whether the test setup itself works there.
+    case collectTests([String], side: Side)
 
     /// The revision it runs against.
     public var side: Side {
         switch self {
-        case .compile(_, let side), .importModule(_, let side, _), .runTests(_, let side, _), .runCode(_, let side):
+        case .compile(_, let side), .importModule(_, let side, _), .runTests(_, let side, _), .runCode(_, let side),
+            .collectTests(_, let side):
             return side
         }
     }

@@ -81,6 +81,11 @@ public final class Workspace: @unchecked Sendable {
             guard !present.isEmpty else { return .unavailable("none of the tests exist at \(side.rawValue)") }
             let files = try write(overrides)
             return .tests(try toolbox.runTests(present, root: root, overrides: files, extraPaths: paths))
+        case .collectTests(let directories, let side):
+            let present = directories.filter { FileManager.default.fileExists(atPath: root + "/" + $0) }
+            guard !present.isEmpty else { return .unavailable("none of \(directories.joined(separator: ", ")) exists at \(side.rawValue)") }
+            let result = try toolbox.collect(present, root: root, extraPaths: paths)
+            return .process(result, command: PythonToolbox.collectCommand(present))
         case .runCode(let source, _):
             let result = try toolbox.runCode(source, root: root, extraPaths: paths)
             return .process(result, command: "python3 -c <code>")

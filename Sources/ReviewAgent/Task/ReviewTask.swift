@@ -53,7 +53,8 @@ public struct ReviewTask: Hashable, Sendable, Codable {
     public var module: String?
     /// The module name at base (differs for renames), else `nil`.
     public var baseModule: String?
-    /// Extra `sys.path` entries relative to the root (e.g. `src` for a src layout).
+    /// Extra `sys.path` entries relative to the root (e.g. `src` for a src layout): the
+    /// revision's import roots, the same for every task of a run.
     public var importPaths: [String]
     /// Whether the file is itself a test file.
     public var isTestFile: Bool

@@ -67,7 +67,7 @@ public enum ReportMerger {
                 guard let finding = Finding(json: element) else {
                     throw ReviewFailure("\(report.name): a finding lacks a required member", status: .usage)
                 }
-                if seenFindings.insert(finding.fingerprint + "\(finding.line)").inserted { findings.append(finding) }
+                if seenFindings.insert(finding.reportKey).inserted { findings.append(finding) }
             }
             for element in report.value["skipped"]?.arrayValue ?? [] {
                 guard let path = element["path"]?.stringValue, let reason = element["reason"]?.stringValue else { continue }

@@ -85,6 +85,8 @@ public struct Planner {
                 configuration.isTestFile($0)
             })
         var tasks: [ReviewTask] = []
+        // One list of import roots for the revision, the same for every task's executions.
+        let roots = ImportRoots(files: head, changedFiles: selected.compactMap(\.path.string)).paths
         // The graph reads every Python file: only when there are tasks and tests to connect.
         let graph = selected.isEmpty || testFiles.files.isEmpty ? nil : ImportGraph(files: head, tests: testFiles.files)
         for file in selected {
@@ -126,7 +128,7 @@ public struct Planner {
             tasks.append(
                 ReviewTask(
                     path: path, basePath: basePath, hunks: hunks, module: module,
-                    baseModule: module == nil ? nil : baseModule, importPaths: layout.importPaths, isTestFile: isTest,
+                    baseModule: module == nil ? nil : baseModule, importPaths: roots, isTestFile: isTest,
                     tests: tests, testReasons: reasons, changedTests: changedTests))
         }
         return (tasks, skipped)

@@ -127,11 +127,12 @@ public struct ReviewResult: Sendable {
         findings = Self.reportFindings(results)
     }
 
-    /// All findings of the tasks, deduplicated and in report order.
+    /// All findings of the tasks, deduplicated and in report order; a package missing from
+    /// the interpreter is reported once for the run, however many files need it.
     static func reportFindings(_ results: [TaskResult]) -> [Finding] {
         var seen = Set<String>()
         return results.flatMap(\.findings).sorted(by: Finding.reportOrder).filter {
-            seen.insert($0.fingerprint + "\($0.line)").inserted
+            seen.insert($0.reportKey).inserted
         }
     }
 }

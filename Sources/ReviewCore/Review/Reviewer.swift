@@ -108,8 +108,14 @@ public struct Reviewer {
                 settings: settings, client: (options.chatClient ?? ReviewOptions.standardChatClient(apiKey: nil))(settings),
                 budget: TokenBudget(limit: settings.maxTokensPerRun), fallback: options.modelFallback)
         }
+        let roots = ImportRoots(files: headFiles, changedFiles: files.compactMap(\.path.string))
+        let environment = ProjectEnvironment(projectNames: roots.topLevelNames(files: headFiles), python: interpreter.path)
+        let dependencies = DependencyCheck(
+            declared: DeclaredDependencies(files: headFiles), standardLibrary: toolbox.standardLibrary,
+            projectNames: environment.projectNames)
         let reviewer = TaskReviewer(
-            workspace: prefetch.workspace, cache: cache, model: model, total: tasks.count,
+            workspace: prefetch.workspace, environment: environment, dependencies: dependencies, cache: cache,
+            model: model, total: tasks.count,
             budget: configuration.budgetSeconds > 0 ? (started, configuration.budgetSeconds) : nil, onEvent: onEvent)
         let planned = tasks
         let slots = TaskPool.run(count: tasks.count, jobs: configuration.jobs) { reviewer.review(planned[$0], index: $0) }

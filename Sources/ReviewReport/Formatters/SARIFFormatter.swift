@@ -145,6 +145,8 @@ public struct SARIFFormatter: ReviewFormatter {
         case .preExistingFailure: return "A failure that already happened at the base revision."
         case .fixedTest: return "A test that failed at base passes at head."
         case .modelNote: return "A note from the model, not proven by execution."
+        case .environment: return "A package the interpreter lacks, so the code that imports it could not run."
+        case .undeclaredDependency: return "The change imports a package the project's metadata does not declare."
         }
     }
 }

@@ -97,12 +97,18 @@ public struct BubblewrapInvocation: Hashable, Sendable {
         for secret in Self.hiddenSecrets {
             argv += ["--ro-bind-try", "/dev/null", secret]
         }
-        for prefix in interpreterPrefixes {
+        // An interpreter under /tmp (a virtualenv made there) is bound after the private
+        // /tmp, which would cover it otherwise.
+        let underTmp = { (path: String) in path == "/tmp" || path.hasPrefix("/tmp/") }
+        for prefix in interpreterPrefixes where !underTmp(prefix) {
             argv += ["--ro-bind", prefix, prefix]
         }
         argv += ["--proc", "/proc", "--dev", "/dev"]
         // The tmpfs must come before any bind below /tmp, or it would cover it.
         argv += ["--size", String(limits.tmpBytes), "--tmpfs", "/tmp"]
+        for prefix in interpreterPrefixes where underTmp(prefix) {
+            argv += ["--ro-bind", prefix, prefix]
+        }
         for mount in command.mounts {
             argv += [mount.writable ? "--bind" : "--ro-bind", mount.source, mount.target]
         }

@@ -6,6 +6,7 @@ enum PythonScripts {
     static let check = #"""
 import ast, importlib, importlib.util, io, json, sys, traceback, contextlib
 sys.__stdout__.write("@@review-pytest@@%s\n" % (importlib.util.find_spec("pytest") is not None))
+sys.__stdout__.write("@@review-stdlib@@" + json.dumps(sorted(getattr(sys, "stdlib_module_names", sys.builtin_module_names))) + "\n")
 sys.__stdout__.flush()
 def symbols_of(tree):
     found = []

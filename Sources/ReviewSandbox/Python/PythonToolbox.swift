@@ -33,6 +33,11 @@ public final class PythonToolbox: Sendable {
     public let interpreter: Interpreter
     public let limits: Limits
     private let pytestKnown = Mutex<Bool?>(nil)
+    private let stdlib = Mutex<Set<String>>([])
+
+    /// The top-level names of the interpreter's standard library (`sys.stdlib_module_names`),
+    /// learnt from ``check(_:root:extraPaths:)``; empty before it ran.
+    public var standardLibrary: Set<String> { stdlib.withLock { $0 } }
 
     /// Prepares a toolbox (nothing runs yet).
     public init(sandbox: any Sandbox, interpreter: Interpreter, limits: Limits) {
@@ -150,6 +155,13 @@ public final class PythonToolbox: Sendable {
             throw unusable(result)
         }
         pytestKnown.withLock { $0 = first.hasSuffix("True") }
+        let stdlibMarker = "@@review-stdlib@@"
+        if let line = lines.first(where: { $0.hasPrefix(stdlibMarker) }),
+            let names = try? JSONValue.parse(String(line.dropFirst(stdlibMarker.count))).arrayValue
+        {
+            let found = Set(names.compactMap(\.stringValue))
+            stdlib.withLock { $0 = found }
+        }
         for line in lines where line.hasPrefix(marker) {
             guard let entry = try? JSONValue.parse(String(line.dropFirst(marker.count))),
                 let path = entry["path"]?.stringValue
@@ -173,6 +185,19 @@ public final class PythonToolbox: Sendable {
                 importResult: module != nil && compiled.exitCode == 0 ? outcome(entry["import"]) : nil)
         }
         return checks
+    }
+
+    /// Collects (without running) the tests under `paths` with pytest: exit 0 or 5 (nothing
+    /// to collect) means the test setup (conftests, plugins, imports) works there.
+    public func collect(_ paths: [String], root: String, extraPaths: [String] = []) throws(SandboxError) -> ExecutionResult {
+        try sandbox.run(
+            command([interpreter.path, "-m", "pytest"] + Self.pytestOptions + ["--collect-only", "-q"] + paths, root: root,
+                extraPaths: extraPaths))
+    }
+
+    /// The command a collection shows.
+    public static func collectCommand(_ paths: [String]) -> String {
+        "python3 -m pytest --collect-only -q " + paths.map(ShellQuoting.quote).joined(separator: " ")
     }
 
     /// Runs tests (pytest node ids or files) of the revision at `root` and reads per-test results.

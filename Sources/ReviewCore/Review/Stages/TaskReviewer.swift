@@ -40,6 +40,8 @@ struct ModelRun: Sendable {
 /// no reply can remove them). The first failure stops the tasks not yet started.
 final class TaskReviewer: Sendable {
     private let workspace: Workspace
+    private let environment: ProjectEnvironment
+    private let dependencies: DependencyCheck
     private let cache: CachePolicy
     private let model: ModelRun?
     private let onEvent: @Sendable (ReviewEvent) -> Void
@@ -50,10 +52,13 @@ final class TaskReviewer: Sendable {
     private let state = Mutex<(failure: ReviewFailure?, modelDropped: Bool)>((nil, false))
 
     init(
-        workspace: Workspace, cache: CachePolicy, model: ModelRun?, total: Int, budget: (started: Date, seconds: Int)?,
-        onEvent: @escaping @Sendable (ReviewEvent) -> Void
+        workspace: Workspace, environment: ProjectEnvironment, dependencies: DependencyCheck, cache: CachePolicy,
+        model: ModelRun?, total: Int,
+        budget: (started: Date, seconds: Int)?, onEvent: @escaping @Sendable (ReviewEvent) -> Void
     ) {
         self.workspace = workspace
+        self.environment = environment
+        self.dependencies = dependencies
         self.cache = cache
         self.model = model
         self.total = total
@@ -76,9 +81,11 @@ final class TaskReviewer: Sendable {
             return .reviewed(TaskOutcome(result: hit.result, calls: hit.calls, tokens: hit.tokens, cached: true))
         }
         do {
-            var builtin = BuiltinPolicy(task: task, read: reader)
+            var builtin = BuiltinPolicy(task: task, read: reader, environment: environment)
             let loop = AgentLoop(onStep: { [onEvent] task, step in onEvent(.step(path: task.path, step)) })
             var outcome = TaskOutcome(result: try loop.run(task, policy: &builtin, workspace: workspace))
+            outcome.result.findings += dependencies.findings(
+                for: task, head: reader(.head, task.path), base: { task.basePath.flatMap { reader(.base, $0) } })
             let active = activeModel
             if let active { try addModel(active, to: &outcome, task: task) }
             cache.keep(outcome, modelStillUsed: activeModel != nil, modelAsked: model != nil)

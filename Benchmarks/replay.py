@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Replay a real project's history commit by commit, as CI reviews each push.
+
+usage: replay.py REVIEW_BINARY [--project NAME] [--commits N] [--verbose]
+
+A project's history is built from its successive releases on PyPI (pinned below; source
+distributions with their test suites, fetched with pip and never committed here): one
+commit per release, in order. For each commit X after the first it runs, with X checked
+out, `review --format json X^..X` (the result cache and impact maps kept from commit to
+commit, as a CI cache keeps them) and, as the oracle, the project's whole suite at X and
+at X^ with per-test results (junit XML). A test *newly fails* at X when it fails at X and
+did not fail at X^ (or did not exist there).
+
+Per project and in total it prints:
+  unconfirmed errors: N   error findings on commits where no test newly fails, each listed
+  regressions flagged: F / R   commits where a test newly fails and review reported an error
+  time: the first commit apart, then median review / median full suite, and the sums.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from quality import GIT_ENV, PYTHON, fetch, git, unpack  # noqa: E402
+
+# name, releases in order (consecutive), PYTHONPATH entries, test arguments
+PROJECTS = [
+    ("cachetools",
+     ["7.0.0", "7.0.1", "7.0.2", "7.0.3", "7.0.4", "7.0.5", "7.0.6", "7.1.0", "7.1.1", "7.1.2", "7.1.3", "7.1.4",
+      "7.1.5", "7.1.6", "7.1.7", "7.1.8", "7.2.0", "7.2.1", "7.2.2", "7.2.3", "7.2.4", "7.2.5", "7.2.6", "7.2.7",
+      "7.2.8", "7.3.0", "7.3.1", "7.3.2", "7.3.3", "8.0.0", "8.0.1", "8.0.2"],
+     ["src"], ["tests"]),
+    ("more-itertools",
+     ["8.0.0", "8.0.1", "8.0.2", "8.1.0", "8.2.0", "8.3.0", "8.4.0", "8.5.0", "8.6.0", "8.7.0", "8.8.0", "8.9.0",
+      "8.10.0", "8.12.0", "8.13.0", "8.14.0", "9.0.0", "9.1.0", "10.0.0", "10.1.0", "10.2.0", "10.3.0", "10.4.0",
+      "10.5.0", "10.6.0", "10.7.0", "10.8.0", "11.0.0", "11.0.1", "11.0.2", "11.1.0", "11.2.0", "11.2.1"],
+     [], ["tests"]),
+]
+
+
+def build_history(name, versions, cache, work):
+    """A repository with one commit per release; returns the commit ids in order."""
+    repo = os.path.join(work, name)
+    os.makedirs(repo)
+    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True, env=GIT_ENV)
+    commits = []
+    for version in versions:
+        for entry in os.listdir(repo):
+            if entry != ".git":
+                path = os.path.join(repo, entry)
+                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+        unpacked = unpack(fetch(name, version, cache), os.path.join(work, "unpack-" + version))
+        for entry in os.listdir(unpacked):
+            shutil.move(os.path.join(unpacked, entry), os.path.join(repo, entry))
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "--allow-empty", "-m", f"{name} {version}")
+        commits.append(git(repo, "rev-parse", "HEAD").strip())
+    return repo, commits
+
+
+def failing_tests(repo, paths, test_args, timeout=1800):
+    """The suite at the checked-out commit: (failing node ids or None when it did not run, seconds)."""
+    junit = tempfile.mktemp(suffix=".xml")
+    env = dict(os.environ, PYTHONPATH=":".join(os.path.join(repo, p) for p in paths), PYTHONDONTWRITEBYTECODE="1")
+    command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}"] + test_args
+    started = time.monotonic()
+    try:
+        subprocess.run(command, cwd=repo, env=env, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, time.monotonic() - started
+    seconds = time.monotonic() - started
+    try:
+        root = ElementTree.parse(junit).getroot()
+    except (OSError, ElementTree.ParseError):
+        return None, seconds
+    finally:
+        if os.path.exists(junit):
+            os.remove(junit)
+    failing = set()
+    for case in root.iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            failing.add(f"{case.get('classname')}::{case.get('name')}")
+    return failing, seconds
+
+
+def review(binary, repo, spec):
+    started = time.monotonic()
+    result = subprocess.run([binary, "--python", PYTHON, "--format", "json", spec], cwd=repo,
+                            capture_output=True, text=True, timeout=7200)
+    seconds = time.monotonic() - started
+    if result.returncode not in (0, 1):
+        return None, seconds, result.stderr.strip()
+    report = json.loads(result.stdout)
+    return [f for f in report["findings"] if f["severity"] == "error"], seconds, ""
+
+
+def replay(binary, name, versions, paths, test_args, cache, work, verbose):
+    repo, commits = build_history(name, versions, cache, work)
+    rows = []
+    previous = None
+    for index, commit in enumerate(commits):
+        git(repo, "checkout", "-q", commit)
+        failing, suite_seconds = failing_tests(repo, paths, test_args)
+        if index == 0:
+            previous = failing
+            continue
+        errors, review_seconds, problem = review(binary, repo, f"{commits[index - 1]}..{commit}")
+        newly = None if failing is None or previous is None else sorted(failing - previous)
+        rows.append({"version": versions[index], "errors": errors, "problem": problem, "newly": newly,
+                     "review": review_seconds, "suite": suite_seconds})
+        if verbose:
+            print(f"  {name} {versions[index]}: review {review_seconds:.1f} s, suite {suite_seconds:.1f} s, "
+                  f"{len(errors or [])} error(s), newly failing {newly}", flush=True)
+        previous = failing
+    return rows
+
+
+def summarize(name, rows):
+    unconfirmed = [(r["version"], e) for r in rows if r["newly"] == [] and r["errors"] for e in r["errors"]]
+    regressions = [r for r in rows if r["newly"]]
+    flagged = [r for r in regressions if r["errors"]]
+    failed = [r for r in rows if r["errors"] is None]
+    reviews = [r["review"] for r in rows[1:]]
+    suites = [r["suite"] for r in rows[1:]]
+    print(f"{name}: {len(rows)} commits reviewed; first commit: review {rows[0]['review']:.1f} s, suite {rows[0]['suite']:.1f} s")
+    if reviews:
+        print(f"  median review / median full suite: {statistics.median(reviews):.2f} s / {statistics.median(suites):.2f} s"
+              f" = {statistics.median(reviews) / max(statistics.median(suites), 1e-9):.2f}; sums {sum(reviews):.1f} s / "
+              f"{sum(suites):.1f} s = {sum(reviews) / max(sum(suites), 1e-9):.2f}")
+    for version, error in unconfirmed:
+        print(f"  unconfirmed: {version}: {error['kind']} {error['file']}:{error['line']}: {error['message'][:160]}")
+    for row in regressions:
+        print(f"  oracle regression at {row['version']} ({', '.join(row['newly'][:3])}): "
+              f"{'flagged' if row['errors'] else 'MISSED'}")
+    for row in failed:
+        print(f"  review failed at {row['version']}: {row['problem'][:200]}")
+    print(f"  unconfirmed errors: {len(unconfirmed)}")
+    print(f"  regressions flagged: {len(flagged)} / {len(regressions)}", flush=True)
+    return len(unconfirmed), len(flagged), len(regressions), len(failed)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("review")
+    parser.add_argument("--project", action="append", default=[])
+    parser.add_argument("--commits", type=int, default=0, help="replay only the first N commits of each project")
+    parser.add_argument("--cache", default=os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
+                                                         "review-quality"))
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    binary = os.path.abspath(args.review)
+    projects = [p for p in PROJECTS if not args.project or p[0] in args.project]
+    work = tempfile.mkdtemp(prefix="review-replay-")
+    os.chmod(work, 0o755)
+    totals = [0, 0, 0, 0]
+    try:
+        for name, versions, paths, test_args in projects:
+            if args.commits:
+                versions = versions[:args.commits]
+            rows = replay(binary, name, versions, paths, test_args, args.cache, work, args.verbose)
+            for i, value in enumerate(summarize(name, rows)):
+                totals[i] += value
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"unconfirmed errors: {totals[0]}")
+    print(f"regressions flagged: {totals[1]} / {totals[2]}")
+    print(f"reviews that failed: {totals[3]}")
+
+
+if __name__ == "__main__":
+    main()
