@@ -40,6 +40,22 @@ struct RealCommitTests {
         #expect(run.findings("error").isEmpty, "\(run.summary)")
     }
 
+    @Test("a docs/conf.py that reads files next to it is compiled, not imported: no error")
+    func looseFilesAreCompiledOnly() throws {
+        var files = PythonProject.baseFiles
+        files["README.rst"] = "calc\n"
+        let project = try PythonProject(files: files)
+        try project.change([
+            "docs/conf.py": "with open('../README.rst') as f:\n    long_description = f.read()\nproject = 'calc'\nrelease = '1.0'\n"
+        ])
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        #expect(run.findings("error").isEmpty, "\(run.summary)")
+        try project.replace("docs/conf.py", "release = '1.0'", with: "release = '1.0'\nversion = (")
+        let broken = try project.review()
+        #expect(broken.summary.contains { $0.hasPrefix("error/syntax-error:docs/conf.py") }, "a syntax error is still an error: \(broken.summary)")
+    }
+
     @Test("a genuinely broken conftest at head that works at base is still an error")
     func brokenConftest() throws {
         let project = try PythonProject(files: Self.srcLayout)

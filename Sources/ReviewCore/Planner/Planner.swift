@@ -95,7 +95,7 @@ public struct Planner {
             let isTest = configuration.isTestFile(path)
             let layout = ModuleLayout(path: path, files: head)
             var module = layout.module
-            if isTest || Planner.isScript(path, in: head) { module = nil }
+            if isTest || Planner.isScript(path, in: head) || Planner.isLoose(path, in: head, roots: roots) { module = nil }
             let baseModule = basePath.flatMap { ModuleLayout(path: $0, files: head).module }
             var tests: [String] = []
             var reasons: [String: String] = [:]
@@ -132,6 +132,18 @@ public struct Planner {
                     tests: tests, testReasons: reasons, changedTests: changedTests))
         }
         return (tasks, skipped)
+    }
+
+    /// A file in a directory that is no package and no import root (`docs/conf.py`,
+    /// `examples/demo.py`, `tests/typing/check.py`): nothing imports it by a module name,
+    /// and importing it from the root can fail for reasons that are not the change's (it
+    /// reads files relative to its own directory), so it is compiled, not imported.
+    static func isLoose(_ path: String, in files: ProjectFiles, roots: [String]) -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard !directory.isEmpty, !roots.contains(directory) else { return false }
+        if files.exists(directory + "/__init__.py") { return false }
+        // Under an import root, a directory without __init__.py is a namespace package.
+        return !roots.contains { directory.hasPrefix($0 + "/") }
     }
 
     /// Scripts (a shebang, `setup.py`, `__main__.py`) are compiled but never imported.
