@@ -51,10 +51,9 @@ struct TestInvestigation {
     ///   in a file that base collects is a regression).
     mutating func classify(against base: TestRun?, existsAtBase: (String) -> Bool) -> [(TestOutcome, Verdict)] {
         var baseStatus: [String: TestOutcome.Status] = [:]
-        var baseCollectionErrors: Set<String> = []
-        let baseRan = base.map { !$0.runnerBroke } ?? false
         for outcome in base?.outcomes ?? [] { baseStatus[outcome.nodeID] = outcome.status }
-        baseCollectionErrors = Set(base?.collectionErrors.keys ?? [:].keys)
+        let baseCollectionErrors = Set(base?.collectionErrors.keys.map { $0 } ?? [])
+        let baseRan = base.map { !$0.runnerBroke } ?? false
         var verdicts: [(TestOutcome, Verdict)] = []
         for outcome in failing {
             let atBase: TestOutcome.Status?

@@ -52,6 +52,12 @@ public struct AgentLoop: Sendable {
         func result(_ summary: String, _ findings: [Finding]) -> TaskResult {
             TaskResult(task: task, findings: findings, steps: steps, summary: summary, seconds: Date().timeIntervalSince(started))
         }
+        // Ends the task with what was proven so far: a budget ran out, or a bound was reached.
+        func stop(_ summary: String, _ proven: [Finding]) -> TaskResult {
+            record(AgentStep(node: .finish, content: summary))
+            return result(summary, proven)
+        }
+        func bound(_ reason: String) -> String { "stopped early (\(reason)); reporting what was proven so far" }
         while true {
             let stepStart = Date()
             let state = LoopState(
@@ -63,7 +69,7 @@ public struct AgentLoop: Sendable {
                 record(AgentStep(node: .plan, content: text, seconds: Date().timeIntervalSince(stepStart)))
             case .execute(let request, let note):
                 guard machine.allows(.execute) else {
-                    return stopped(reason: "step bound reached", record: record, result: result, policy.provenFindings)
+                    return stop(bound("step bound reached"), policy.provenFindings)
                 }
                 try machine.enter(.execute)
                 let outcome = try workspace.perform(request, task: task)
@@ -80,7 +86,7 @@ public struct AgentLoop: Sendable {
                 policy.observe(try workspace.perform(request, task: task))
             case .reflect(let text):
                 guard machine.allows(.reflect) else {
-                    return stopped(reason: "reflect bound reached", record: record, result: result, policy.provenFindings)
+                    return stop(bound("reflect bound reached"), policy.provenFindings)
                 }
                 try machine.enter(.reflect)
                 record(AgentStep(node: .reflect, content: text, seconds: Date().timeIntervalSince(stepStart)))
@@ -91,19 +97,9 @@ public struct AgentLoop: Sendable {
                 record(AgentStep(node: .finish, content: summary, seconds: Date().timeIntervalSince(stepStart)))
                 return result(summary, findings)
             case .stop(let reason):
-                record(AgentStep(node: .finish, content: reason))
-                return result(reason, policy.provenFindings)
+                return stop(reason, policy.provenFindings)
             }
         }
-    }
-
-    /// Ends a task whose policy asked for a step the bounds no longer allow.
-    private func stopped(
-        reason: String, record: (AgentStep) -> Void, result: (String, [Finding]) -> TaskResult, _ proven: [Finding]
-    ) -> TaskResult {
-        let summary = "stopped early (\(reason)); reporting what was proven so far"
-        record(AgentStep(node: .finish, content: summary))
-        return result(summary, proven)
     }
 
     /// A one-line account of an outcome.

@@ -154,7 +154,7 @@ public struct ModelPolicy: Policy {
         case .base(let code, _):
             return .verify(.runCode(code, side: .base))
         case .fix(_, _, _, let file):
-            return .verify(.runTests(failingTests, side: .head, overrides: [FileOverride(path: task.path, content: file)]))
+            return fixCheck(file)
         case .then(let action):
             awaiting = .nothing
             return action
@@ -225,7 +225,12 @@ public struct ModelPolicy: Policy {
             return .finish(summary: summary, findings: findings)
         }
         awaiting = .fix(summary: summary, note: finding, suggestion: suggestion, file: file)
-        return .verify(.runTests(failingTests, side: .head, overrides: [FileOverride(path: task.path, content: file)]))
+        return fixCheck(file)
+    }
+
+    /// The failing tests run with the fixed file in place of the head one.
+    private func fixCheck(_ file: String) -> AgentAction {
+        .verify(.runTests(failingTests, side: .head, overrides: [FileOverride(path: task.path, content: file)]))
     }
 
     /// The model's proposed fix, if its Finish holds a ```diff block that applies to head: the

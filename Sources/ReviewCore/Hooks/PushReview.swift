@@ -20,10 +20,11 @@ public enum PushReview {
         let to = environment["PRE_COMMIT_TO_REF"].flatMap { $0.isEmpty ? nil : $0 }
         let branch = environment["PRE_COMMIT_LOCAL_BRANCH"] ?? "the pushed commits"
         func commit(_ name: String) throws(ReviewFailure) -> ObjectID {
-            guard let id = project.repository.commit(named: name) else {
-                throw ReviewFailure(GitError.unknownRevision(name, range: nil, shallow: project.repository.isShallow))
+            do {
+                return try project.repository.commitID(of: name)
+            } catch {
+                throw ReviewFailure(error)
             }
-            return id
         }
         if let from, let to {
             let request = RangeRequest.commits(base: try commit(from), head: try commit(to))

@@ -61,10 +61,11 @@ struct ImportRoots {
     }
 
     /// The top-level names the revision's own code can be imported by: the packages (with
-    /// or without `__init__.py`) and modules directly in the root and in each import root.
-    func topLevelNames(files: ProjectFiles) -> Set<String> {
+    /// or without `__init__.py`) and modules directly in the root and in each of `roots`
+    /// (the ``paths`` every task of the revision carries).
+    static func topLevelNames(roots: [String], files: ProjectFiles) -> Set<String> {
         var names = Set<String>()
-        for root in [""] + paths {
+        for root in [""] + roots {
             let prefix = root.isEmpty ? "" : root + "/"
             for path in files.paths where path.hasPrefix(prefix) && path.hasSuffix(".py") {
                 let rest = path.dropFirst(prefix.count).split(separator: "/")

@@ -4,8 +4,6 @@ import ReviewFindings
 import ReviewGit
 import ReviewSandbox
 
-/// A changed file that is not reviewed, and why (the report's own type).
-
 /// Turns a change set into review tasks: one per changed Python file, with its module,
 /// its hunks and its related tests.
 public struct Planner {

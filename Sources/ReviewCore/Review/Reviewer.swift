@@ -60,13 +60,12 @@ public struct Reviewer {
         }
 
         let head: Snapshot
-        let base: DeferredSnapshot
         do {
             head = try project.repository.materialize(range.head)
-            base = try project.repository.deferredSnapshot(of: range.base, sharingWith: head)
         } catch {
             throw ReviewFailure(error)
         }
+        let base = project.repository.deferredSnapshot(of: range.base, sharingWith: head)
         clock.end("materialize head")
         let headFiles = DirectoryFiles(root: head.root)
         let (files, skipped) = planner.candidates(changeSet, head: headFiles)
@@ -87,9 +86,11 @@ public struct Reviewer {
         let toolbox = PythonToolbox(sandbox: sandbox, interpreter: interpreter, limits: configuration.limits)
         result.sandbox = sandbox.name
         result.python = interpreter.path
+        // The planner gave every task the revision's import roots.
+        let importRoots = Prefetch.importPaths(of: tasks)
         let selection = TestSelectionStage.select(
             &tasks, range: range, store: cache.store, configuration: configuration, toolbox: toolbox, base: base,
-            importPaths: Prefetch.importPaths(of: tasks))
+            importPaths: importRoots)
         let prefetch: Prefetch
         do {
             prefetch = try Prefetch.run(&tasks, toolbox: toolbox, head: head, base: base)
@@ -108,8 +109,8 @@ public struct Reviewer {
                 settings: settings, client: (options.chatClient ?? ReviewOptions.standardChatClient(apiKey: nil))(settings),
                 budget: TokenBudget(limit: settings.maxTokensPerRun), fallback: options.modelFallback)
         }
-        let roots = ImportRoots(files: headFiles, changedFiles: files.compactMap(\.path.string))
-        let environment = ProjectEnvironment(projectNames: roots.topLevelNames(files: headFiles), python: interpreter.path)
+        let environment = ProjectEnvironment(
+            projectNames: ImportRoots.topLevelNames(roots: importRoots, files: headFiles), python: interpreter.path)
         let dependencies = DependencyCheck(
             declared: DeclaredDependencies(files: headFiles), standardLibrary: toolbox.standardLibrary,
             projectNames: environment.projectNames)

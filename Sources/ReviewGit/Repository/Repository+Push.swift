@@ -17,7 +17,7 @@ extension Repository {
 
     /// The commit a reference or revision names, or `nil`.
     public func commit(named name: String) -> ObjectID? {
-        try? commitID(of: name, range: name)
+        try? commitID(of: name)
     }
 
     /// The merge base of two commits, or `nil` when they share no history.

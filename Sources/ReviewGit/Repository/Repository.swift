@@ -72,8 +72,9 @@ public final class Repository {
         }
     }
 
-    /// Opens a second handle on the same repository, for work on another thread.
-    func openAnotherHandle() throws(GitError) -> sending Repository {
+    /// Opens another handle on a repository already discovered (its git directory), for
+    /// work on another thread.
+    static func reopen(_ gitDirectory: String) throws(GitError) -> Repository {
         var raw: OpaquePointer?
         let flags = GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue
         try check(git_repository_open_ext(&raw, gitDirectory, flags, nil), "git_repository_open_ext")

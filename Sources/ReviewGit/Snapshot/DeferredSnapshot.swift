@@ -1,31 +1,30 @@
 import Synchronization
 
 /// A revision's snapshot written on first use, by whichever thread asks first; the others
-/// wait for it. It holds a repository handle of its own, used only under its lock, so it
-/// can be shared by concurrent tasks while the caller keeps its own handle.
+/// wait for it. It opens a repository handle of its own only then, so concurrent tasks can
+/// share it while the caller keeps its own handle, and a review that never needs it opens
+/// nothing.
 public final class DeferredSnapshot: Sendable {
-    private struct State {
-        let repository: Repository
-        let commit: ObjectID?
-        let sharing: Snapshot?
-        var made: Snapshot?
-    }
+    private let gitDirectory: String
+    private let commit: ObjectID?
+    private let sharing: Snapshot?
+    private let made = Mutex<Snapshot?>(nil)
 
-    private let state: Mutex<State>
-
-    fileprivate init(repository: sending Repository, commit: ObjectID?, sharing: Snapshot?) {
-        state = Mutex(State(repository: repository, commit: commit, sharing: sharing))
+    fileprivate init(gitDirectory: String, commit: ObjectID?, sharing: Snapshot?) {
+        self.gitDirectory = gitDirectory
+        self.commit = commit
+        self.sharing = sharing
     }
 
     /// The snapshot's root, written now if it was not yet; `nil` when there is no commit
     /// (a range that starts at the empty tree).
     public func root() throws(GitError) -> String? {
-        try state.withLock { (state) throws(GitError) -> String? in
-            guard let commit = state.commit else { return nil }
-            if let made = state.made { return made.root }
-            let made = try state.repository.materialize(.commit(commit), sharingWith: state.sharing)
-            state.made = made
-            return made.root
+        guard let commit else { return nil }
+        return try made.withLock { (made) throws(GitError) -> String in
+            if let made { return made.root }
+            let snapshot = try Repository.reopen(gitDirectory).materialize(.commit(commit), sharingWith: sharing)
+            made = snapshot
+            return snapshot.root
         }
     }
 }
@@ -33,9 +32,7 @@ public final class DeferredSnapshot: Sendable {
 extension Repository {
     /// A snapshot of `commit` that is written only when first asked for; it hard-links the
     /// files `sharing` already holds (see ``materialize(_:sharingWith:)``).
-    public func deferredSnapshot(of commit: ObjectID?, sharingWith sharing: Snapshot?) throws(GitError)
-        -> DeferredSnapshot
-    {
-        DeferredSnapshot(repository: try openAnotherHandle(), commit: commit, sharing: sharing)
+    public func deferredSnapshot(of commit: ObjectID?, sharingWith sharing: Snapshot?) -> DeferredSnapshot {
+        DeferredSnapshot(gitDirectory: gitDirectory, commit: commit, sharing: sharing)
     }
 }
