@@ -5,6 +5,8 @@ PREFIX ?= /usr/local
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := git pkg-config libgit2-dev libcurl4-openssl-dev bubblewrap python3 python3-pytest python3-jsonschema
+# The test suite also runs projects that use these pytest plugins.
+TEST_PACKAGES := python3-pytest-cov python3-hypothesis
 RELEASE_BIN = .build/release/review
 
 .PHONY: deps build demo test bench quality replay install clean
@@ -12,7 +14,7 @@ RELEASE_BIN = .build/release/review
 ## deps: install the system packages review needs (apt-get; sudo when not root)
 deps:
 	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "swift not found: install Swift 6 from swift.org and put it on PATH" >&2; exit 1; }
-	@missing=""; for package in $(APT_PACKAGES); do \
+	@missing=""; for package in $(APT_PACKAGES) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PACKAGES)); do \
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
 	done; \
 	if [ -n "$$missing" ]; then \

@@ -24,6 +24,7 @@ import ast
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -51,20 +52,56 @@ def git(repo, *args):
 
 
 def fetch(name, version, cache):
-    """The sdist from PyPI (pip download --no-binary :all: --no-deps), kept in `cache`."""
+    """The sdist from PyPI, kept in `cache`: the archive named in PyPI's simple index,
+    downloaded as is (old sdists whose metadata pip cannot build still come), else with
+    `pip download --no-binary :all: --no-deps`."""
     os.makedirs(cache, exist_ok=True)
     stem = (name + "-" + version).replace("-", "_").lower()
-    for entry in sorted(os.listdir(cache)):
-        if entry.lower().replace("-", "_") == stem + ".tar.gz":
-            return os.path.join(cache, entry)
+
+    def cached():
+        for entry in sorted(os.listdir(cache)):
+            if entry.lower().replace("-", "_") == stem + ".tar.gz":
+                return os.path.join(cache, entry)
+        return None
+
+    if cached():
+        return cached()
+    try:
+        download_from_index(name, stem, cache)
+    except (OSError, ValueError) as error:
+        print(f"  {name} {version}: not from the simple index ({error}); trying pip", flush=True)
+    if cached():
+        return cached()
     pip = [sys.executable, "-m", "pip"] if subprocess.run([sys.executable, "-m", "pip", "--version"],
                                                         capture_output=True).returncode == 0 else ["pip3"]
     subprocess.run(pip + ["download", "-q", "--no-binary", ":all:", "--no-deps", f"{name}=={version}", "-d", cache],
                    check=True)
-    for entry in sorted(os.listdir(cache)):
-        if entry.lower().replace("-", "_") == stem + ".tar.gz":
-            return os.path.join(cache, entry)
+    if cached():
+        return cached()
     raise SystemExit(f"pip download of {name}=={version} left no {stem}.tar.gz in {cache}")
+
+
+def download_from_index(name, stem, cache):
+    """Saves the `<stem>.tar.gz` that https://pypi.org/simple/<name>/ links to into `cache`."""
+    import ssl
+    import urllib.parse
+    import urllib.request
+    bundle = "/etc/ssl/certs/ca-certificates.crt"
+    context = ssl.create_default_context(cafile=bundle if os.path.exists(bundle) else None)
+    index = f"https://pypi.org/simple/{name}/"
+    with urllib.request.urlopen(index, timeout=60, context=context) as response:
+        page = response.read().decode("utf-8", "replace")
+    for href in re.findall(r'href="([^"]+)"', page):
+        url = urllib.parse.urljoin(index, href.replace("&amp;", "&"))
+        file_name = urllib.parse.unquote(urllib.parse.urlparse(url).path.rsplit("/", 1)[-1])
+        if file_name.lower().replace("-", "_") != stem + ".tar.gz":
+            continue
+        partial = os.path.join(cache, file_name + ".partial")
+        with urllib.request.urlopen(url, timeout=120, context=context) as response, open(partial, "wb") as out:
+            shutil.copyfileobj(response, out)
+        os.replace(partial, os.path.join(cache, file_name))
+        return
+    raise ValueError(f"no {stem}.tar.gz listed")
 
 
 def unpack(archive, work):

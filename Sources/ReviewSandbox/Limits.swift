@@ -12,6 +12,9 @@ public struct Limits: Hashable, Sendable {
     public var fileSizeBytes: Int
     /// Size of the private `/tmp`, in bytes.
     public var tmpBytes: Int
+    /// Size of each scratch copy (``Mount/Access/scratch``): the source tree and what the
+    /// run writes into it, in bytes.
+    public var scratchBytes: Int
     /// Wall-clock seconds before the whole process tree is killed.
     public var wallSeconds: Double
     /// Bytes of stdout and of stderr kept; the rest is cut with a marker.
@@ -20,13 +23,14 @@ public struct Limits: Hashable, Sendable {
     /// Creates limits.
     public init(
         cpuSeconds: Int = 120, memoryBytes: Int = 4 << 30, processes: Int = 256, fileSizeBytes: Int = 256 << 20,
-        tmpBytes: Int = 512 << 20, wallSeconds: Double = 120, outputBytes: Int = 1 << 20
+        tmpBytes: Int = 512 << 20, scratchBytes: Int = 2 << 30, wallSeconds: Double = 120, outputBytes: Int = 1 << 20
     ) {
         self.cpuSeconds = cpuSeconds
         self.memoryBytes = memoryBytes
         self.processes = processes
         self.fileSizeBytes = fileSizeBytes
         self.tmpBytes = tmpBytes
+        self.scratchBytes = scratchBytes
         self.wallSeconds = wallSeconds
         self.outputBytes = outputBytes
     }

@@ -2,18 +2,34 @@ import Foundation
 
 /// A directory from the host made visible inside the sandbox.
 public struct Mount: Hashable, Sendable {
+    /// What the sandboxed code may do with a mount.
+    public enum Access: Hashable, Sendable {
+        /// Read it only.
+        case readOnly
+        /// Write to the host directory itself (an output directory).
+        case writable
+        /// Read and write a private copy made for the run: the code sees the source's files
+        /// and may change, add and delete them (pytest's caches, `--cov` data, files a test
+        /// writes beside itself); the changes vanish with the run and the source is never
+        /// touched. Later mounts below the target land in the copy.
+        case scratch
+    }
+
     /// The host path (a directory or a file).
     public var source: String
     /// Where it appears inside the sandbox.
     public var target: String
-    /// Whether the sandboxed code may write to it.
-    public var writable: Bool
+    /// What the code may do with it.
+    public var access: Access
+
+    /// Whether the sandboxed code writes to the host directory itself.
+    public var writable: Bool { access == .writable }
 
     /// Creates a mount.
-    public init(source: String, target: String, writable: Bool = false) {
+    public init(source: String, target: String, access: Access = .readOnly) {
         self.source = source
         self.target = target
-        self.writable = writable
+        self.access = access
     }
 }
 

@@ -15,7 +15,7 @@ struct BubblewrapInvocationTests {
             arguments: ["/usr/bin/python3", "-c", "print(1)"], workingDirectory: "/review/src",
             mounts: [
                 Mount(source: "/tmp/snap", target: "/review/src"),
-                Mount(source: "/tmp/out", target: "/review/out", writable: true),
+                Mount(source: "/tmp/out", target: "/review/out", access: .writable),
             ],
             environment: ["PYTHONPATH": "/review/src"],
             limits: Limits(
@@ -65,6 +65,35 @@ struct BubblewrapInvocationTests {
         let tmpfs = try #require(argv.firstIndex(of: "--tmpfs"))
         let bind = try #require(argv.firstIndex(of: "/host/x"))
         #expect(tmpfs < bind)
+    }
+
+    /// A scratch mount is staged read-only, copied into its own tmpfs by a prelude, and a
+    /// file mount below it lands in the staged tree (so the copy holds it).
+    @Test func scratchMountIsStagedAndCopied() throws {
+        let command = SandboxCommand(
+            arguments: ["/usr/bin/python3", "-V"], workingDirectory: "/review/src",
+            mounts: [
+                Mount(source: "/snap", target: "/review/src", access: .scratch),
+                Mount(source: "/fix.py", target: "/review/src/pkg/mod.py"),
+            ],
+            limits: Limits(tmpBytes: 3000, scratchBytes: 7000))
+        let argv = BubblewrapInvocation(
+            tools: Self.tools, command: command, dropToUser: nil, system: Self.system, interpreterPrefixes: []
+        ).arguments
+        let mounts = try #require(argv.firstIndex(of: "/snap"))
+        #expect(
+            Array(argv[(mounts - 1)...(mounts + 9)]) == [
+                "--ro-bind", "/snap", "/.review-source", "--size", "7000", "--tmpfs", "/review/src",
+                "--ro-bind", "/fix.py", "/.review-source/pkg/mod.py", "--chdir",
+            ])
+        let separator = try #require(argv.lastIndex(of: "--"))
+        #expect(
+            Array(argv[(separator + 1)...]) == [
+                "/bin/sh", "-c",
+                "cp -R -p /.review-source/. /review/src/ || { echo \"review: could not copy the source tree into the "
+                    + "sandbox's scratch space (/review/src)\" >&2; exit 125; }; cd /review/src && exec \"$@\"",
+                "sh", "/usr/bin/python3", "-V",
+            ])
     }
 
     @Test func displayCommandQuotes() {

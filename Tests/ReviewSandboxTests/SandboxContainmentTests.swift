@@ -108,6 +108,54 @@ struct SandboxContainmentTests {
         #expect(try String(contentsOfFile: snapshot + "/mod.py", encoding: .utf8) == "x = 1\n")
     }
 
+    /// A scratch mount: the code writes where a developer's run would (beside its files, a
+    /// cache directory, over a file), the next run sees none of it, the source is untouched.
+    @Test func scratchTreeIsWritableAndThrownAway() throws {
+        let snapshot = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: snapshot) }
+        try FileManager.default.createDirectory(atPath: snapshot + "/pkg", withIntermediateDirectories: true)
+        try "x = 1\n".write(toFile: snapshot + "/pkg/mod.py", atomically: true, encoding: .utf8)
+        let replacement = snapshot + "-replacement.py"
+        try "x = 2\n".write(toFile: replacement, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: replacement) }
+        chmod(snapshot, 0o755)
+        chmod(snapshot + "/pkg", 0o755)
+        let code = """
+            import os
+            print(sorted(os.listdir("/review/src")), open("/review/src/pkg/mod.py").read().strip())
+            open("/review/src/pkg/mod.py", "w").write("x = 3\\n")
+            os.makedirs("/review/src/.pytest_cache/v", exist_ok=True)
+            open("/review/src/pkg/written.txt", "w").write("beside")
+            os.remove("/review/src/pkg/mod.py")
+            print("wrote")
+            """
+        let mounts = [
+            Mount(source: snapshot, target: "/review/src", access: .scratch),
+            Mount(source: replacement, target: "/review/src/pkg/mod.py"),
+        ]
+        let first = try run(code, mounts: mounts)
+        #expect(first.stdout == "['pkg'] x = 2\nwrote\n", "\(first.stdout)\(first.stderr)")
+        let second = try run(code, mounts: Array(mounts.prefix(1)))
+        #expect(second.stdout == "['pkg'] x = 1\nwrote\n", "\(second.stdout)\(second.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: snapshot + "/pkg") == ["mod.py"])
+        #expect(try String(contentsOfFile: snapshot + "/pkg/mod.py", encoding: .utf8) == "x = 1\n")
+        #expect(try String(contentsOfFile: replacement, encoding: .utf8) == "x = 2\n")
+    }
+
+    /// The same scratch semantics without isolation (`--sandbox none`): a host copy.
+    @Test func scratchTreeWithoutSandbox() throws {
+        let snapshot = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: snapshot) }
+        try "x = 1\n".write(toFile: snapshot + "/mod.py", atomically: true, encoding: .utf8)
+        let result = try UnsandboxedRunner().run(
+            SandboxCommand(
+                arguments: [python.path, "-c", "import os; open('mod.py', 'w').write('y'); print(os.listdir('.'))"],
+                workingDirectory: "/review/src", mounts: [Mount(source: snapshot, target: "/review/src", access: .scratch)],
+                limits: limits))
+        #expect(result.stdout == "['mod.py']\n", "\(result.stdout)\(result.stderr)")
+        #expect(try String(contentsOfFile: snapshot + "/mod.py", encoding: .utf8) == "x = 1\n")
+    }
+
     @Test func forkBombIsContainedAndEndsPromptly() throws {
         let start = Date()
         let result = try run(

@@ -57,8 +57,10 @@ public struct Configuration: Sendable {
     public var include: [Glob] = []
     /// Never review paths matching one of these (on top of the built-in vendored/generated list).
     public var exclude: [Glob] = []
-    /// Patterns of test files (default `test_*.py`, `*_test.py`).
-    public var tests: [Glob] = [Glob("test_*.py"), Glob("*_test.py")]
+    /// Patterns of test files; `nil` (the default): the project's pytest configuration
+    /// decides (`python_files`, `testpaths`, `norecursedirs`; pytest's own defaults
+    /// `test_*.py`, `*_test.py` without one).
+    public var tests: [Glob]?
     /// The Python interpreter for the sandbox.
     public var python: String?
     /// Wall-clock seconds per execution.
@@ -325,7 +327,7 @@ public struct Configuration: Sendable {
     public func describe() -> String {
         func list(_ globs: [Glob]) -> String { "[" + globs.map { "\"\($0.pattern)\"" }.joined(separator: ", ") + "]" }
         let values: [(String, String)] = [
-            ("include", list(include)), ("exclude", list(exclude)), ("tests", list(tests)),
+            ("include", list(include)), ("exclude", list(exclude)), ("tests", list(tests ?? [])),
             ("python", "\"\(python ?? "")\""),
             ("timeout", String(timeout)), ("fail-on", "\"\(failOn.rawValue)\""), ("max-files", String(maxFiles)),
             ("max-tests", String(maxTests)), ("jobs", String(jobs)), ("sandbox", "\"\(sandbox.rawValue)\""),
@@ -335,6 +337,7 @@ public struct Configuration: Sendable {
         var lines = values.map { key, value in
             var origin = origins[key] ?? "default"
             if key == "python" && python == nil { origin += " (automatic: the project's .venv, python3, /usr/bin/python3)" }
+            if key == "tests" && tests == nil { origin += " (the project's pytest configuration: python_files, testpaths, norecursedirs)" }
             return "\(key) = \(value)  # \(origin)"
         }
         let model: [(String, String?)] = [
@@ -365,15 +368,10 @@ public struct Configuration: Sendable {
     /// Settings that only change how a run is scheduled or reported (jobs, budget, fail-on,
     /// the cache size) are left out, so changing them keeps the cache.
     public var resultFingerprint: String {
-        let globs = [include, exclude, tests].map { $0.map(\.pattern).joined(separator: "\u{1}") }
+        let globs = [include, exclude, tests ?? []].map { $0.map(\.pattern).joined(separator: "\u{1}") }
         return [
             "include=" + globs[0], "exclude=" + globs[1], "tests=" + globs[2], "python=" + (python ?? ""),
             "timeout=\(timeout)", "max-files=\(maxFiles)", "max-tests=\(maxTests)", "sandbox=\(sandbox.rawValue)",
         ].joined(separator: "\u{0}")
-    }
-
-    /// Whether a path names a test file.
-    public func isTestFile(_ path: String) -> Bool {
-        tests.contains { $0.matches(path) }
     }
 }

@@ -40,7 +40,7 @@ struct ImportRoots {
             add(String(match.1), files)
         }
         // pytest's pythonpath, from the configuration file pytest would use.
-        for entry in PytestConfigurationFile.pythonpath(files: files, pyproject: pyproject, setupCfg: setupCfg) {
+        for entry in PytestSettings(files: files).pythonpath {
             add(entry, files)
         }
         // A src layout, declared or not.
@@ -75,33 +75,6 @@ struct ImportRoots {
             }
         }
         return names
-    }
-}
-
-/// The pytest configuration file of a project root, chosen as pytest chooses it: the first
-/// of `pytest.ini` (always), `pyproject.toml` with `[tool.pytest.ini_options]`, `tox.ini`
-/// with `[pytest]`, `setup.cfg` with `[tool:pytest]`.
-enum PytestConfigurationFile {
-    /// The `pythonpath` entries of that file (whitespace-separated in INI files).
-    static func pythonpath(files: ProjectFiles, pyproject: TOMLTable?, setupCfg: IniFile?) -> [String] {
-        if let text = files.text("pytest.ini") {
-            return IniFile(text).value("pytest", "pythonpath").map(words) ?? []
-        }
-        if let options = pyproject?["tool"]?["pytest"]?["ini_options"] {
-            if let list = options["pythonpath"]?.array { return list.compactMap(\.string) }
-            return options["pythonpath"]?.string.map(words) ?? []
-        }
-        if let tox = files.text("tox.ini").map(IniFile.init), tox.hasSection("pytest") {
-            return tox.value("pytest", "pythonpath").map(words) ?? []
-        }
-        if let setupCfg, setupCfg.hasSection("tool:pytest") {
-            return setupCfg.value("tool:pytest", "pythonpath").map(words) ?? []
-        }
-        return []
-    }
-
-    private static func words(_ text: String) -> [String] {
-        text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
     }
 }
 

@@ -77,11 +77,9 @@ public struct Planner {
             }
             selected = Array(selected.prefix(configuration.maxFiles))
         }
-        let testFiles = TestIndex(files: head, configuration: configuration)
+        let testFiles = TestIndex(files: head, configuration: configuration, pytest: PytestSettings(files: head))
         let changedTests = Set(
-            changeSet.files.compactMap { $0.status == .deleted ? nil : $0.path.string }.filter {
-                configuration.isTestFile($0)
-            })
+            changeSet.files.compactMap { $0.status == .deleted ? nil : $0.path.string }.filter(testFiles.isTestFile))
         var tasks: [ReviewTask] = []
         // One list of import roots for the revision, the same for every task's executions.
         let roots = ImportRoots(files: head, changedFiles: selected.compactMap(\.path.string)).paths
@@ -90,7 +88,7 @@ public struct Planner {
         for file in selected {
             guard let path = file.path.string else { continue }
             let basePath = file.status == .added ? nil : file.oldPath?.string
-            let isTest = configuration.isTestFile(path)
+            let isTest = testFiles.isTestFile(path)
             let layout = ModuleLayout(path: path, files: head)
             var module = layout.module
             if isTest || Planner.isScript(path, in: head) || Planner.isLoose(path, in: head, roots: roots) { module = nil }
@@ -106,6 +104,7 @@ public struct Planner {
             if isTest {
                 add(path, "the changed test file")
             } else {
+                if module != nil && testFiles.hasDoctests(path, in: head) { add(path, "its doctests (--doctest-modules)") }
                 let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
                 let reaching = layout.module.flatMap { graph?.tests(reaching: $0) } ?? []
                 for (test, _) in reaching where changedTests.contains(test) { add(test, "changed in the range") }
@@ -130,6 +129,14 @@ public struct Planner {
                     tests: tests, testReasons: reasons, changedTests: changedTests))
         }
         return (tasks, skipped)
+    }
+
+    /// What pytest collects in a revision, as review sees it: the test modules, and the
+    /// other modules collected for their doctests (`--doctest-modules`).
+    public func testFiles(in files: ProjectFiles) -> (tests: [String], doctestModules: [String]) {
+        let index = TestIndex(files: files, configuration: configuration, pytest: PytestSettings(files: files))
+        let modules = files.paths.filter { $0.hasSuffix(".py") && !index.isTestFile($0) && index.hasDoctests($0, in: files) }
+        return (index.files, modules)
     }
 
     /// A file in a directory that is no package and no import root (`docs/conf.py`,
@@ -208,16 +215,78 @@ struct ModuleLayout {
     }
 }
 
-/// The test files of a revision.
+/// The test files of a revision: the files `pytest` run at the root without arguments
+/// collects as test modules (``PytestSettings``: `python_files` within `testpaths`, never in
+/// a `norecursedirs` directory or an `--ignore`d path), or the files matching
+/// `[tool.review] tests` when the project says so. A project with no pytest configuration
+/// and no `test_*.py`/`*_test.py` file gets unittest's discovery pattern (`test*.py`).
 struct TestIndex {
     private(set) var files: [String] = []
+    let pytest: PytestSettings
+    private var patterns: [Glob]
+    private let declared: Bool
 
-    init(files project: ProjectFiles, configuration: Configuration) {
-        for path in project.paths where path.hasSuffix(".py") && configuration.isTestFile(path) {
-            if path.split(separator: "/").dropLast().contains(where: IgnoredDirectories.contains) { continue }
-            guard configuration.exclusionReason(for: path) == nil else { continue }
-            files.append(path)
+    init(files project: ProjectFiles, configuration: Configuration, pytest: PytestSettings) {
+        self.pytest = pytest
+        declared = configuration.tests != nil
+        patterns = configuration.tests ?? pytest.pythonFiles.map(Glob.init)
+        files = scan(project, configuration)
+        if files.isEmpty && !declared && pytest.source == nil {
+            patterns = [Glob("test*.py")]
+            files = scan(project, configuration)
         }
+    }
+
+    private func scan(_ project: ProjectFiles, _ configuration: Configuration) -> [String] {
+        project.paths.filter { $0.hasSuffix(".py") && isTestFile($0) && configuration.exclusionReason(for: $0) == nil }
+    }
+
+    /// Whether a path (which need not exist) is where pytest collects a test module.
+    func isTestFile(_ path: String) -> Bool {
+        guard patterns.contains(where: { $0.matches(path) }) else { return false }
+        return isCollected(path)
+    }
+
+    /// Whether collection reaches a path: inside `testpaths` (when set), through no directory
+    /// that review or `norecursedirs` skips, not `--ignore`d. With `[tool.review] tests`
+    /// only review's own skipped directories count.
+    func isCollected(_ path: String) -> Bool {
+        let directories = path.split(separator: "/").dropLast()
+        if directories.contains(where: IgnoredDirectories.contains) { return false }
+        if declared { return true }
+        if !pytest.testPaths.isEmpty {
+            let inside = pytest.testPaths.contains { entry in
+                let entry = entry.hasPrefix("./") ? String(entry.dropFirst(2)) : entry
+                let trimmed = entry.hasSuffix("/") ? String(entry.dropLast()) : entry
+                if trimmed.isEmpty || trimmed == "." { return true }
+                if path == trimmed || path.hasPrefix(trimmed + "/") { return true }
+                // A glob (pytest 7+): any leading directories of the path that match it.
+                guard trimmed.contains(where: { "*?[".contains($0) }) else { return false }
+                let glob = Glob(trimmed.contains("/") ? trimmed : "/" + trimmed)
+                let parts = path.split(separator: "/")
+                return (1...parts.count).contains { glob.matches(parts.prefix($0).joined(separator: "/")) }
+            }
+            if !inside { return false }
+        }
+        let skipped = pytest.noRecurseDirs.map { Glob($0) }
+        if directories.contains(where: { name in skipped.contains { $0.matches(String(name)) } }) { return false }
+        let ignored = pytest.ignored
+        if ignored.contains(where: { glob in
+            glob.matches(path)
+                || (1..<max(1, directories.count + 1)).contains { glob.matches(directories.prefix($0).joined(separator: "/")) }
+        }) {
+            return false
+        }
+        return true
+    }
+
+    /// Whether a module is collected for its doctests: `--doctest-modules` is on, pytest
+    /// reaches it and its text holds an example.
+    func hasDoctests(_ path: String, in project: ProjectFiles) -> Bool {
+        guard pytest.doctestModules, isCollected(path) else { return false }
+        let name = (path as NSString).lastPathComponent
+        guard name != "setup.py", name != "conftest.py", name != "__main__.py" else { return false }
+        return project.text(path)?.contains(">>> ") ?? false
     }
 
     /// Test files named `test_<name>.py` or `<name>_test.py`.

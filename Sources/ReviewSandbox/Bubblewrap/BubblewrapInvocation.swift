@@ -62,6 +62,27 @@ public struct BubblewrapInvocation: Hashable, Sendable {
     /// Files under `/etc` that are never visible, even if they were readable.
     public static let hiddenSecrets = ["/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-"]
 
+    /// Where the source of the first scratch mount is bound, read-only (`-1`, `-2`, ... for
+    /// more).
+    public static let stagingRoot = "/.review-source"
+
+    /// The exit status of a run whose scratch copy could not be made (no space left in
+    /// `Limits.scratchBytes`): no reviewed code ran.
+    public static let copyFailedStatus: Int32 = 125
+
+    /// `sh -c` text that copies each staging tree into its tmpfs (modes and times kept, the
+    /// sandbox's user the owner), enters the working directory and runs the command.
+    static func copyPrelude(_ copies: [(staging: String, target: String)], workingDirectory: String) -> String {
+        var script = ""
+        for copy in copies {
+            let source = ShellQuoting.quote(copy.staging + "/.")
+            let target = ShellQuoting.quote(copy.target + "/")
+            script += "cp -R -p \(source) \(target) || { echo \"review: could not copy the source tree into the "
+                + "sandbox's scratch space (\(copy.target))\" >&2; exit \(copyFailedStatus); }; "
+        }
+        return script + "cd \(ShellQuoting.quote(workingDirectory)) && exec \"$@\""
+    }
+
     /// The complete argv, starting with an absolute program path.
     public var arguments: [String] {
         var argv: [String] = []
@@ -109,10 +130,24 @@ public struct BubblewrapInvocation: Hashable, Sendable {
         for prefix in interpreterPrefixes where underTmp(prefix) {
             argv += ["--ro-bind", prefix, prefix]
         }
+        // A scratch mount: the source read-only at a staging path, a tmpfs at the target,
+        // and the copy made by the prelude below, as the sandbox's user.
+        var copies: [(staging: String, target: String)] = []
         for mount in command.mounts {
-            argv += [mount.writable ? "--bind" : "--ro-bind", mount.source, mount.target]
+            var target = mount.target
+            if let copy = copies.last(where: { target.hasPrefix($0.target + "/") }) {
+                target = copy.staging + target.dropFirst(copy.target.count)
+            }
+            switch mount.access {
+            case .readOnly: argv += ["--ro-bind", mount.source, target]
+            case .writable: argv += ["--bind", mount.source, target]
+            case .scratch:
+                let staging = Self.stagingRoot + (copies.isEmpty ? "" : "-\(copies.count)")
+                argv += ["--ro-bind", mount.source, staging, "--size", String(limits.scratchBytes), "--tmpfs", target]
+                copies.append((staging, target))
+            }
         }
-        argv += ["--chdir", command.workingDirectory, "--clearenv"]
+        argv += ["--chdir", copies.isEmpty ? command.workingDirectory : "/", "--clearenv"]
         var environment: [String: String] = [
             "PATH": path,
             "LANG": "C.UTF-8",
@@ -127,6 +162,9 @@ public struct BubblewrapInvocation: Hashable, Sendable {
             argv += ["--setenv", key, environment[key]!]
         }
         argv += ["--"]
+        if !copies.isEmpty {
+            argv += ["/bin/sh", "-c", Self.copyPrelude(copies, workingDirectory: command.workingDirectory), "sh"]
+        }
         argv += command.arguments
         return argv
     }

@@ -92,11 +92,11 @@ public final class PythonToolbox: Sendable {
         _ arguments: [String], root: String, overrides: [Override] = [], output: String? = nil,
         extraPaths: [String] = []
     ) -> SandboxCommand {
-        var mounts = [Mount(source: root, target: Self.sourceRoot)]
+        var mounts = [Mount(source: root, target: Self.sourceRoot, access: .scratch)]
         for override in overrides {
             mounts.append(Mount(source: override.hostFile, target: Self.sourceRoot + "/" + override.relativePath))
         }
-        if let output { mounts.append(Mount(source: output, target: Self.outputRoot, writable: true)) }
+        if let output { mounts.append(Mount(source: output, target: Self.outputRoot, access: .writable)) }
         let paths = [Self.sourceRoot] + extraPaths.map { Self.sourceRoot + "/" + $0 }
         return SandboxCommand(
             arguments: arguments, workingDirectory: Self.sourceRoot, mounts: mounts,
@@ -266,10 +266,11 @@ public final class PythonToolbox: Sendable {
         return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
     }
 
-    /// The pytest options of every session: no cache writes (the source is read-only), quiet,
-    /// node ids relative to the source root, and one broken file does not stop the others.
+    /// The pytest options of every session: quiet, node ids relative to the source root, and
+    /// one broken file does not stop the others. The source is a scratch copy, so pytest's
+    /// cache and plugins that write into the tree work as on a developer's machine.
     static let pytestOptions = [
-        "-p", "no:cacheprovider", "-q", "--rootdir=\(sourceRoot)", "--continue-on-collection-errors",
+        "-q", "--rootdir=\(sourceRoot)", "--continue-on-collection-errors",
     ]
 
     /// How the checks are shown to users (commands they can rerun in a checkout).

@@ -78,7 +78,8 @@ enum ImpactOutcome: Sendable {
         Background {
             let started = Date()
             guard let root = try? base.root() else { return .failed("the base revision could not be written") }
-            let tests = TestIndex(files: DirectoryFiles(root: root), configuration: configuration).files
+            let files = DirectoryFiles(root: root)
+            let tests = TestIndex(files: files, configuration: configuration, pytest: PytestSettings(files: files)).files
             guard !tests.isEmpty else { return .failed("no test files at base") }
             guard (try? toolbox.hasPytest()) == true else { return .failed("it needs pytest") }
             do {
