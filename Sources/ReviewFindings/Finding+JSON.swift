@@ -23,7 +23,8 @@ extension Finding: Codable {
         return .object([
             ("file", .string(finding.file)), ("line", .int(finding.line)), ("endLine", .int(finding.endLine)),
             ("severity", .string(finding.severity.rawValue)), ("kind", .string(finding.kind.rawValue)),
-            ("message", .string(finding.message)), ("test", .optional(finding.test)), ("evidence", evidence),
+            ("message", .string(finding.message)), ("test", .optional(finding.test)),
+            ("tests", .array(finding.tests.map(JSONValue.string))), ("evidence", evidence),
             ("suggestion", suggestion), ("fingerprint", .string(finding.fingerprint)),
         ])
     }
@@ -57,6 +58,7 @@ extension Finding: Codable {
         self.init(
             severity: severity, kind: kind, file: file, line: line, endLine: value["endLine"]?.intValue ?? line,
             message: message, test: value["test"]?.stringValue, evidence: evidence, suggestion: suggestion)
+        tests = value["tests"]?.arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     public init(from decoder: any Decoder) throws {

@@ -46,12 +46,15 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable, Codable {
     case environment
     /// The change adds an import of a package the project's metadata does not declare.
     case undeclaredDependency = "undeclared-dependency"
+    /// A changed file for which no test ran (none found, none collected, all skipped, the
+    /// session could not start, a budget): the report says why and what would fix it.
+    case notTested = "not-tested"
 
     /// The severity a finding of this kind has when the change caused it.
     public var defaultSeverity: Severity {
         switch self {
         case .testRegression, .failingNewTest, .syntaxError, .importError, .crash, .timeout: return .error
-        case .flakyTest, .environment, .undeclaredDependency: return .warning
+        case .flakyTest, .environment, .undeclaredDependency, .notTested: return .warning
         case .preExistingFailure, .fixedTest, .modelNote: return .info
         }
     }
@@ -71,6 +74,7 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .modelNote: return "Model note"
         case .environment: return "Environment"
         case .undeclaredDependency: return "Undeclared dependency"
+        case .notTested: return "Not tested"
         }
     }
 }
@@ -136,6 +140,9 @@ public struct Finding: Hashable, Sendable {
     public var message: String
     /// The test this finding is about, as a pytest node id, if any.
     public var test: String?
+    /// Every test a finding about many tests stands for (one pre-existing failure per
+    /// cause lists all the node ids that fail with it); empty otherwise.
+    public var tests: [String] = []
     /// The execution that proves it.
     public var evidence: Evidence?
     /// A proposed fix, if any.

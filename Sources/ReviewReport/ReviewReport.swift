@@ -52,6 +52,26 @@ public struct ReviewReport: Sendable {
     /// Findings of one severity.
     public func count(_ severity: Severity) -> Int { findings.filter { $0.severity == severity }.count }
 
+    /// The changed files a test could have run for: the reviewed ones and those a budget
+    /// left out.
+    public var changedFiles: [String] {
+        let reviewedPaths = reviewed.map(\.path)
+        let known = Set(reviewedPaths)
+        return reviewedPaths + skipped.filter { $0.reason.hasPrefix("budget") && !known.contains($0.path) }.map(\.path)
+    }
+
+    /// How many of ``changedFiles`` had a test run: those without a `not-tested` finding.
+    public var testedCount: Int {
+        let untested = Set(findings.filter { $0.kind == .notTested }.map(\.file))
+        return changedFiles.filter { !untested.contains($0) }.count
+    }
+
+    /// `N of M changed files tested`.
+    public var testedLine: String {
+        let total = changedFiles.count
+        return "\(testedCount) of \(total) changed file\(total == 1 ? "" : "s") tested"
+    }
+
     /// The findings with a verified suggestion.
     public var verifiedSuggestions: [Finding] { findings.filter { $0.suggestion?.verified == true } }
 }

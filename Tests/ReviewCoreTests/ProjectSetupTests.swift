@@ -71,4 +71,77 @@ struct ProjectSetupTests {
         #expect(run.status == 1, "\(run)")
         #expect(run.findings("error").contains { $0["file"] as? String == "calc/text.py" }, "\(run.summary)")
     }
+
+    @Test("a changed module no test runs is a not-tested warning in every format, and --fail-on warning blocks it")
+    func noSilentPass() throws {
+        let project = try PythonProject()
+        try project.change([
+            "calc/report.py": "def banner(text):\n    return '== ' + text + ' =='\n",
+            "calc/ops.py": try project.repository.read("calc/ops.py").replacingOccurrences(of: "return a * b", with: "return b * a"),
+        ])
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let untested = run.findings.filter { $0["kind"] as? String == "not-tested" }
+        #expect(untested.map { $0["file"] as? String } == ["calc/report.py"], "\(run.summary)")
+        #expect(untested.first?["severity"] as? String == "warning")
+        #expect((untested.first?["message"] as? String)?.contains("no related tests") == true)
+        let summary = try #require(run.json?["summary"] as? [String: Any])
+        #expect(summary["tested"] as? Int == 1 && summary["changedFiles"] as? Int == 2, "\(summary)")
+        let text = try ReviewBinary.run(["main..feature"], in: project.repository.path)
+        #expect(text.out.contains("1 of 2 changed files tested"), "\(text.out)")
+        #expect(text.out.contains("not-tested  calc/report.py"), "\(text.out)")
+        for format in ["markdown", "sarif", "rdjsonl"] {
+            let other = try ReviewBinary.run(["--format", format, "main..feature"], in: project.repository.path)
+            #expect(other.out.contains("not-tested") || other.out.contains("Not tested"), "\(format): \(other.out)")
+        }
+        let blocked = try project.review(["--fail-on", "warning"])
+        #expect(blocked.status == 1, "\(blocked)")
+    }
+
+    @Test("related tests that are all skipped are no test run")
+    func allSkippedIsNotTested() throws {
+        var files = PythonProject.baseFiles
+        files["tests/test_ops.py"] = "import pytest\n\npytestmark = pytest.mark.skip(reason='needs a GPU')\n\n" + files["tests/test_ops.py"]!
+        let project = try PythonProject(files: files)
+        try project.replace("calc/ops.py", "return a * b", with: "return a + b")
+        let run = try project.review()
+        let untested = run.findings.filter { $0["kind"] as? String == "not-tested" }
+        #expect(untested.count == 1, "\(run.summary)")
+        #expect((untested.first?["message"] as? String)?.contains("needs a GPU") == true, "\(untested)")
+    }
+
+    @Test("500 tests that need the network around one regression: one finding per cause, at most 10")
+    func networkSuiteIsOneCause() throws {
+        var files = PythonProject.baseFiles
+        // A name lookup fails at once in the sandbox, with a short traceback (pytest spends
+        // ~0.1 s formatting each failure that passes through urllib's large modules).
+        files["calc/remote.py"] = """
+            import socket
+
+            from calc.ops import add
+
+
+            def fetch_total(url):
+                host = url.split("/")[2]
+                return add(len(socket.getaddrinfo(host, 80)), 0)
+
+            """
+        for file in 0..<10 {
+            var text = "from calc.remote import fetch_total\n"
+            for test in 0..<50 {
+                text += "\n\ndef test_remote_\(test)():\n    assert fetch_total('http://example.com/\(file)/\(test)') >= 0\n"
+            }
+            files["tests/test_remote_\(file).py"] = text
+        }
+        let project = try PythonProject(files: files)
+        try project.replace("calc/ops.py", "return a - b", with: "return b - a")
+        let run = try project.review(["--impact-map", "off"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.findings.count <= 10, "\(run.summary)")
+        #expect(run.summary.contains("error/test-regression:calc/ops.py:6"), "\(run.summary)")
+        let grouped = run.findings.filter { $0["kind"] as? String == "pre-existing-failure" }
+        let listed = grouped.flatMap { $0["tests"] as? [String] ?? [] }
+        #expect(Set(listed).count == 500, "every node id is in the grouped findings: \(grouped.count) findings")
+        #expect(grouped.allSatisfy { ($0["message"] as? String)?.contains("no network") == true }, "\(grouped)")
+    }
 }

@@ -12,11 +12,23 @@ struct BuiltinFindings {
 
     // MARK: - Tests
 
-    /// A test that fails at base and at head.
-    func preExisting(_ outcome: TestOutcome) -> Finding {
-        testFinding(
-            outcome, .info, .preExistingFailure,
-            "`\(outcome.nodeID)` fails at base and at head: \(Wording.short(outcome.message))")
+    /// Tests that fail at base and at head for one cause: one info for all of them, with
+    /// the count, three examples and every node id, and what to do when the cause is the
+    /// sandbox itself.
+    func preExisting(_ outcomes: [TestOutcome]) -> Finding {
+        let first = outcomes[0]
+        let cause = Wording.short(first.message)
+        var message: String
+        if outcomes.count == 1 {
+            message = "`\(first.nodeID)` fails at base and at head: \(cause)"
+        } else {
+            let examples = outcomes.prefix(3).map { "`\($0.nodeID)`" }.joined(separator: ", ")
+            message = "\(outcomes.count) tests fail at base and at head with the same cause: \(cause) (e.g. \(examples))"
+        }
+        if let advice = FailureCause.sandboxAdvice(first.message + "\n" + first.details) { message += ". " + advice }
+        var finding = testFinding(first, .info, .preExistingFailure, message)
+        finding.tests = outcomes.map(\.nodeID)
+        return finding
     }
 
     /// A test that does not exist at base and fails at head.
@@ -108,6 +120,23 @@ struct BuiltinFindings {
             evidence: Evidence(
                 command: run.command, revision: "head", exitCode: execution.exitCode,
                 output: TracebackLocator.tail(execution.stdout + execution.stderr)))
+    }
+
+    // MARK: - What was not tested
+
+    /// No test ran for the changed file: a warning that says why and what would fix it (an
+    /// info for scripts and loose files, which are compiled by design and no test imports).
+    func notTested(_ reason: String) -> Finding {
+        let compiledOnly = task.module == nil && !task.isTestFile
+        let fix =
+            compiledOnly
+            ? "it is a script or lies outside the packages, so review compiles it only"
+            : task.tests.isEmpty
+                ? "add a test that imports `\(task.module ?? task.path)`; if it has tests, check that pytest collects them (python_files and testpaths in the project's pytest configuration, or `tests` in [tool.review])"
+                : "run the related tests locally to see why; for an interpreter that lacks a package, pass --python with the project's virtualenv"
+        return Finding(
+            severity: compiledOnly ? .info : .warning, kind: .notTested, file: task.path, line: task.firstChangedLine,
+            endLine: task.firstChangedLine, message: "no test ran for `\(task.path)`: \(reason); \(fix)")
     }
 
     // MARK: - Compile and import
@@ -211,6 +240,38 @@ struct BuiltinFindings {
             patch: replacement.unifiedDiff(path: task.path), startLine: start, endLine: end, replacement: text,
             verified: true,
             summary: "revert lines \(hunk.headLines.lowerBound)-\(hunk.headLines.upperBound) to their base version")
+    }
+}
+
+/// What a failure's message says about its cause: the key that groups failures with the
+/// same cause, and advice when the cause is the sandbox rather than the code.
+enum FailureCause {
+    /// The first line of the message with what varies between occurrences of one cause
+    /// (addresses, temporary paths) masked.
+    static func key(_ message: String) -> String {
+        var line = Wording.short(message)
+        line = line.replacing(/0x[0-9a-fA-F]+/, with: "0x?")
+        line = line.replacing(/\/tmp\/[^\s'"]+/, with: "/tmp/?")
+        return line
+    }
+
+    /// What to do when the failure is the sandbox's doing: no network, a read-only path,
+    /// a package the interpreter lacks.
+    static func sandboxAdvice(_ text: String) -> String? {
+        let network = [
+            "URLError", "Temporary failure in name resolution", "Name or service not known", "Network is unreachable",
+            "gaierror", "ConnectionRefusedError", "ConnectionError", "NewConnectionError", "No address associated",
+        ]
+        if network.contains(where: text.contains) {
+            return "The sandbox has no network: mark such tests (e.g. `@pytest.mark.network`) and deselect them in the project's pytest `addopts` (`-m \"not network\"`)"
+        }
+        if text.contains("Read-only file system") {
+            return "The sandbox shows the system read-only (the project's tree is writable): the test writes outside the project and `/tmp`"
+        }
+        if text.contains("ModuleNotFoundError") || text.contains("No module named") {
+            return "The interpreter lacks a module: pass --python with the project's virtualenv, where its test dependencies are installed"
+        }
+        return nil
     }
 }
 

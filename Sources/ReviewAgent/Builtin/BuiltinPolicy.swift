@@ -27,6 +27,8 @@ public struct BuiltinPolicy: Policy {
     private var make: BuiltinFindings
     private var investigation: TestInvestigation?
     private var revertedHunks: [Int: SourceEdit.Replacement] = [:]
+    /// Why no related test ran at head, while that is so (cleared by a run with a result).
+    private var untested: String? = "review stopped before running its tests"
 
     /// The step that comes next; a case named `after...` reads the last outcome.
     enum Phase {
@@ -62,6 +64,7 @@ public struct BuiltinPolicy: Policy {
                 phase = check == .compile && task.module != nil && !task.isTestFile ? .check(.importModule) : .testsHead
                 return try next(state)
             }
+            untested = "`\(check == .compile ? "compile" : "import")` failed at head, so its tests were not run"
             guard check.existsAtBase(task) else { return conclude(with: check.failure(outcome, preExisting: false, make)) }
             phase = .checkBase(check, outcome)
             return .reflect(check.reflection(task, Wording.firstLine(outcome)))
@@ -74,6 +77,7 @@ public struct BuiltinPolicy: Policy {
         case .testsHead:
             guard !task.tests.isEmpty else {
                 notes.append("no related tests were found, so only compilation and import were checked")
+                untested = task.module == nil && !task.isTestFile ? "no test imports it" : "no related tests were found (\(task.testSelection))"
                 return conclude()
             }
             phase = .afterTestsHead
@@ -116,6 +120,9 @@ public struct BuiltinPolicy: Policy {
         case .conclude, .done:
             phase = .done
             findings = make.attributingEnvironment(findings)
+            if let untested, !findings.contains(where: { $0.severity == .error && $0.file == task.path }) {
+                findings.append(make.notTested(untested))
+            }
             return .finish(summary: conclusionText, findings: findings)
         }
     }
@@ -124,10 +131,24 @@ public struct BuiltinPolicy: Policy {
 
     private mutating func afterTestsHead() -> AgentAction {
         guard let run = lastRun else {
-            notes.append("the related tests could not be run: \(last.map { AgentLoop.describe($0) } ?? "no result")")
+            let reason = "the related tests could not be run: \(last.map { AgentLoop.describe($0) } ?? "no result")"
+            notes.append(reason)
+            untested = reason
             return conclude()
         }
         make.headRun = run
+        let ran = run.outcomes.filter { $0.status != .skipped }
+        if !ran.isEmpty {
+            untested = nil
+        } else if run.runnerBroke {
+            untested = "the test session did not run a test (\(run.execution.statusDescription))"
+        } else if !run.collectionErrors.isEmpty {
+            untested = "the related test files do not collect"
+        } else if let skipped = run.outcomes.first {
+            untested = "all \(run.outcomes.count) related test(s) were skipped (\(Wording.short(skipped.message)))"
+        } else {
+            untested = "the related test files contain no test that pytest collects"
+        }
         if run.runnerBroke {
             phase = .brokenBase(run)
             return .reflect(
@@ -146,14 +167,22 @@ public struct BuiltinPolicy: Policy {
     private mutating func afterTestsBase() -> AgentAction {
         let (base, read) = (lastRun, self.read)
         let verdicts = investigation?.classify(against: base) { read(.base, $0) != nil } ?? []
+        var causes: [(key: String, tests: [TestOutcome])] = []
         for (outcome, verdict) in verdicts {
             switch verdict {
             case .regression: break
-            case .preExisting: findings.append(make.preExisting(outcome))
+            case .preExisting:
+                let key = FailureCause.key(outcome.message)
+                if let index = causes.firstIndex(where: { $0.key == key }) {
+                    causes[index].tests.append(outcome)
+                } else {
+                    causes.append((key, [outcome]))
+                }
             case .skippedAtBase: notes.append("`\(outcome.nodeID)` is skipped at base")
             case .new: findings.append(make.failingNewTest(outcome))
             }
         }
+        findings += causes.map { make.preExisting($0.tests) }
         let candidates = investigation?.candidates.count ?? 0
         guard candidates > 0 else { return conclude() }
         phase = .rerunHead

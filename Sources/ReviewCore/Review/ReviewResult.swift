@@ -127,6 +127,20 @@ public struct ReviewResult: Sendable {
         findings = Self.reportFindings(results)
     }
 
+    /// A `not-tested` warning for each changed file that a budget (max-files, the time
+    /// budget) left out of the review: no test ran for it, and a clean report must not hide that.
+    mutating func addUntestedBudgetFiles() {
+        let reviewed = Set(tasks.map(\.path))
+        let left = skipped.filter { $0.reason.hasPrefix("budget") && !reviewed.contains($0.path) }
+        guard !left.isEmpty else { return }
+        findings += left.map {
+            Finding(
+                severity: .warning, kind: .notTested, file: $0.path, line: 1, endLine: 1,
+                message: "no test ran for `\($0.path)`: it was not reviewed (\($0.reason)); raise the budget or review fewer files at once")
+        }
+        findings.sort(by: Finding.reportOrder)
+    }
+
     /// All findings of the tasks, deduplicated and in report order; a package missing from
     /// the interpreter is reported once for the run, however many files need it.
     static func reportFindings(_ results: [TaskResult]) -> [Finding] {

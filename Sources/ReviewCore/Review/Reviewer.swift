@@ -135,6 +135,7 @@ public struct Reviewer {
             }
         }
         result.add(outcomes)
+        result.addUntestedBudgetFiles()
         for text in outcomes.flatMap(\.notes) { note(text, &result) }
         clock.end("investigate tasks")
         if let text = selection.finish() {

@@ -18,6 +18,7 @@ public struct JSONFormatter: ReviewFormatter {
                 .object([
                     ("errors", .int(report.count(.error))), ("warnings", .int(report.count(.warning))),
                     ("infos", .int(report.count(.info))), ("tasks", .int(report.reviewed.count)),
+                    ("changedFiles", .int(report.changedFiles.count)), ("tested", .int(report.testedCount)),
                     ("seconds", .double((report.seconds * 100).rounded() / 100)),
                     ("sandbox", .optional(report.sandbox)), ("python", .optional(report.python)),
                     ("testRunner", .optional(report.testRunner)), ("version", .string(report.version)),

@@ -54,7 +54,8 @@ public struct MarkdownFormatter: ReviewFormatter {
         let warnings = report.count(.warning)
         let infos = report.count(.info)
         let headline =
-            "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"), \(infos) info"
+            "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s"), \(infos) info; "
+            + report.testedLine
         let base = report.base.map { "`\($0.prefix(7))`" } ?? "the empty tree"
         let head = report.headIsWorktree ? "the worktree" : "`\(report.head.prefix(7))`"
         return [

@@ -147,6 +147,7 @@ public struct SARIFFormatter: ReviewFormatter {
         case .modelNote: return "A note from the model, not proven by execution."
         case .environment: return "A package the interpreter lacks, so the code that imports it could not run."
         case .undeclaredDependency: return "The change imports a package the project's metadata does not declare."
+        case .notTested: return "No test ran for the changed file; the message says why and what would fix it."
         }
     }
 }

@@ -27,7 +27,7 @@ public struct TextFormatter: ReviewFormatter {
         let infos = report.count(.info)
         out += "review \(range): \(report.reviewed.count) file\(report.reviewed.count == 1 ? "" : "s"), "
         out += paint("\(errors) error\(errors == 1 ? "" : "s")", errors > 0 ? "1;31" : "32")
-        out += ", \(warnings) warning\(warnings == 1 ? "" : "s"), \(infos) info"
+        out += ", \(warnings) warning\(warnings == 1 ? "" : "s"), \(infos) info; \(report.testedLine)"
         out += " (\(String(format: "%.1f", report.seconds)) s)\n"
         for finding in report.findings {
             out += "\n"
