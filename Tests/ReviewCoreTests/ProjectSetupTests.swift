@@ -144,4 +144,23 @@ struct ProjectSetupTests {
         #expect(Set(listed).count == 500, "every node id is in the grouped findings: \(grouped.count) findings")
         #expect(grouped.allSatisfy { ($0["message"] as? String)?.contains("no network") == true }, "\(grouped)")
     }
+
+    @Test("a broken conftest in one test directory costs only its own tests; the regression beside it is found")
+    func brokenConftestBesideAGoodDirectory() throws {
+        var files = PythonProject.baseFiles
+        files["tests/test_ops.py"] = nil
+        files["tests/good/test_ops.py"] = PythonProject.baseFiles["tests/test_ops.py"]
+        files["tests/good/conftest.py"] = "import pytest\n"
+        files["tests/slow/conftest.py"] = "import review_missing_plugin_77\n"
+        files["tests/slow/test_slow.py"] = "from calc.ops import add\n\n\ndef test_big():\n    assert add(10**6, 1) == 1000001\n"
+        let project = try PythonProject(files: files)
+        try project.replace("calc/ops.py", "return a + b", with: "return a - b")
+        let run = try project.review(["--impact-map", "off"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary.contains("error/test-regression:calc/ops.py:2"), "\(run.summary)")
+        let broken = run.findings.filter { ($0["message"] as? String)?.contains("review_missing_plugin_77") == true }
+        #expect(broken.count == 1, "the broken part once: \(run.summary)")
+        #expect(broken.first?["severity"] as? String == "info", "\(broken)")
+        #expect(!run.findings.contains { $0["kind"] as? String == "crash" }, "\(run.summary)")
+    }
 }

@@ -17,13 +17,18 @@ struct BuiltinFindings {
     /// sandbox itself.
     func preExisting(_ outcomes: [TestOutcome]) -> Finding {
         let first = outcomes[0]
-        let cause = Wording.short(first.message)
+        let collection = first.message == TestInvestigation.collectionFailed
+        let cause = collection ? Wording.lastErrorLine(first.details) : Wording.short(first.message)
         var message: String
         if outcomes.count == 1 {
-            message = "`\(first.nodeID)` fails at base and at head: \(cause)"
+            message = collection
+                ? "`\(first.file)` does not collect at base or at head: \(cause)"
+                : "`\(first.nodeID)` fails at base and at head: \(cause)"
         } else {
             let examples = outcomes.prefix(3).map { "`\($0.nodeID)`" }.joined(separator: ", ")
-            message = "\(outcomes.count) tests fail at base and at head with the same cause: \(cause) (e.g. \(examples))"
+            message = collection
+                ? "\(outcomes.count) test files do not collect at base or at head: \(cause) (e.g. \(examples))"
+                : "\(outcomes.count) tests fail at base and at head with the same cause: \(cause) (e.g. \(examples))"
         }
         if let advice = FailureCause.sandboxAdvice(first.message + "\n" + first.details) { message += ". " + advice }
         var finding = testFinding(first, .info, .preExistingFailure, message)
@@ -248,8 +253,9 @@ struct BuiltinFindings {
 enum FailureCause {
     /// The first line of the message with what varies between occurrences of one cause
     /// (addresses, temporary paths) masked.
-    static func key(_ message: String) -> String {
-        var line = Wording.short(message)
+    static func key(_ outcome: TestOutcome) -> String {
+        var line = outcome.message == TestInvestigation.collectionFailed
+            ? "collection: " + Wording.lastErrorLine(outcome.details) : Wording.short(outcome.message)
         line = line.replacing(/0x[0-9a-fA-F]+/, with: "0x?")
         line = line.replacing(/\/tmp\/[^\s'"]+/, with: "/tmp/?")
         return line
@@ -319,7 +325,10 @@ enum Wording {
 
     /// The last line that names an error or exception, else the last line.
     static func lastErrorLine(_ text: String) -> String {
-        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        // pytest marks error lines with a leading `E`.
+        let lines = text.split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces).replacing(/^E\s+/, with: "")
+        }.filter { !$0.isEmpty }
         return lines.last(where: { $0.contains("Error") || $0.contains("Exception") }) ?? lines.last ?? "no output"
     }
 

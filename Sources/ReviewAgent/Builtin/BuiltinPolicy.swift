@@ -16,7 +16,7 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 3
+    public static let version = 4
 
     private let task: ReviewTask
     private let read: SourceReader
@@ -172,7 +172,7 @@ public struct BuiltinPolicy: Policy {
             switch verdict {
             case .regression: break
             case .preExisting:
-                let key = FailureCause.key(outcome.message)
+                let key = FailureCause.key(outcome)
                 if let index = causes.firstIndex(where: { $0.key == key }) {
                     causes[index].tests.append(outcome)
                 } else {

@@ -201,8 +201,66 @@ public final class PythonToolbox: Sendable {
     }
 
     /// Runs tests (pytest node ids or files) of the revision at `root` and reads per-test results.
+    ///
+    /// A pytest session that cannot start (exit 2, 3 or 4 with no result: a broken
+    /// `conftest.py`, a plugin or option error, a file that stops collection) is not the
+    /// result: the tests are run again in smaller groups, first one per directory of the
+    /// nearest `conftest.py`, then one per file, so a broken part costs only its own tests.
+    /// Each file whose own session still cannot start is reported as that file's collection
+    /// error, with pytest's message.
     public func runTests(
         _ nodeIDs: [String], root: String, overrides: [Override] = [], extraPaths: [String] = []
+    ) throws(SandboxError) -> TestRun {
+        let whole = try runSession(nodeIDs, root: root, overrides: overrides, extraPaths: extraPaths)
+        guard whole.runner == "pytest", whole.sessionDidNotStart else { return whole }
+        let byFile = Dictionary(grouping: nodeIDs) { Self.file(of: $0) }
+        let byConftest = Dictionary(grouping: nodeIDs) { Self.conftestDirectory(of: Self.file(of: $0), root: root) }
+        var groups = byConftest.keys.sorted().map { byConftest[$0]! }
+        if groups.count == 1 {
+            // One conftest for all: only files can be told apart, and only a few are worth it.
+            guard byFile.count > 1, byFile.count <= Self.maxSplitFiles else { return whole }
+            groups = byFile.keys.sorted().map { byFile[$0]! }
+        }
+        var parts: [TestRun] = []
+        for group in groups {
+            let run = try runSession(group, root: root, overrides: overrides, extraPaths: extraPaths)
+            let files = Set(group.map(Self.file(of:))).sorted()
+            guard run.sessionDidNotStart, files.count > 1, files.count <= Self.maxSplitFiles else {
+                parts.append(run.sessionDidNotStart ? run.brokenAsCollectionErrors(files: files) : run)
+                continue
+            }
+            let inGroup = Dictionary(grouping: group) { Self.file(of: $0) }
+            for file in files {
+                let single = try runSession(inGroup[file]!, root: root, overrides: overrides, extraPaths: extraPaths)
+                parts.append(single.sessionDidNotStart ? single.brokenAsCollectionErrors(files: [file]) : single)
+            }
+        }
+        // Broken everywhere: the session as it was, for the caller to compare with base.
+        guard parts.contains(where: { !$0.sessionDidNotStart && !$0.outcomes.isEmpty }) else { return whole }
+        return TestRun(merging: parts, command: Self.testCommand(nodeIDs))
+    }
+
+    /// The most files of one group rerun one at a time after their session could not start.
+    static let maxSplitFiles = 20
+
+    /// The file part of a node id.
+    static func file(of nodeID: String) -> String {
+        String(nodeID.prefix { $0 != ":" })
+    }
+
+    /// The directory (relative, `""` for the root) of the `conftest.py` nearest to `file`.
+    static func conftestDirectory(of file: String, root: String) -> String {
+        var directory = (file as NSString).deletingLastPathComponent
+        while !directory.isEmpty {
+            if FileManager.default.fileExists(atPath: root + "/" + directory + "/conftest.py") { return directory }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        return ""
+    }
+
+    /// One test session.
+    private func runSession(
+        _ nodeIDs: [String], root: String, overrides: [Override], extraPaths: [String]
     ) throws(SandboxError) -> TestRun {
         let output = try sandbox.makeOutputDirectory()
         defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }

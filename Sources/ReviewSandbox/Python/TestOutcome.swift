@@ -75,4 +75,40 @@ public struct TestRun: Hashable, Sendable {
 
     /// Whether no test at all ran.
     public var nothingCollected: Bool { outcomes.isEmpty && collectionErrors.isEmpty }
+
+    /// Whether pytest ended before running anything with a usage, internal or collection
+    /// error (exit 2, 3, 4) rather than a crash or a timeout.
+    var sessionDidNotStart: Bool {
+        guard runnerBroke, !execution.timedOut, execution.signal == nil, let code = execution.exitCode else { return false }
+        return [2, 3, 4].contains(code)
+    }
+
+    /// This broken session as a collection error of each of `files`, with pytest's message.
+    func brokenAsCollectionErrors(files: [String]) -> TestRun {
+        let text = execution.stderr + "\n" + execution.stdout
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let cause = lines.last { $0.contains("Error") || $0.contains("error:") } ?? lines.last ?? execution.statusDescription
+        let detail = "the test session could not start (exit \(execution.exitCode.map(String.init) ?? "?")): \(cause)\n"
+            + lines.suffix(30).joined(separator: "\n")
+        var run = self
+        run.collectionErrors = Dictionary(uniqueKeysWithValues: files.sorted().map { ($0, detail) })
+        return run
+    }
+
+    /// Runs of parts of one session, as one run: every outcome and collection error, the
+    /// output of each part, and exit 1 when anything failed (else 0).
+    init(merging parts: [TestRun], command: String) {
+        let outcomes = parts.flatMap(\.outcomes)
+        var errors: [String: String] = [:]
+        for part in parts { errors.merge(part.collectionErrors) { first, _ in first } }
+        var execution = parts.first?.execution ?? ExecutionResult(
+            exitCode: 0, signal: nil, timedOut: false, stdout: "", stderr: "", outputTruncated: false, duration: 0)
+        execution.exitCode = outcomes.contains(where: \.isFailure) || !errors.isEmpty ? 1 : 0
+        execution.stdout = parts.map(\.execution.stdout).joined(separator: "\n")
+        execution.stderr = parts.map(\.execution.stderr).joined(separator: "\n")
+        execution.duration = parts.map(\.execution.duration).reduce(0, +)
+        self.init(
+            execution: execution, command: command, outcomes: outcomes, collectionErrors: errors,
+            runner: parts.first?.runner ?? "pytest")
+    }
 }
