@@ -17,7 +17,8 @@ counts mutant cases with an error finding whose line range holds the mutated lin
 time ratio is the median review time over the median full-suite time; for the total it is
 taken over the projects whose suite runs over 10 s (all projects when none does). Mutant
 oracles stop at the first failure (-x); full-suite times come from complete runs (the
-base and the benign cases).
+base and the benign cases). `silent` counts cases whose changed file had no test selected
+(or no task) and no `not-tested` finding: a pass that says nothing.
 """
 import argparse
 import ast
@@ -344,9 +345,20 @@ def review(binary, repo, branch):
                             capture_output=True, text=True, timeout=3600)
     seconds = time.monotonic() - started
     if result.returncode not in (0, 1):
-        return None, seconds, result.stderr.strip()
+        return None, None, seconds, result.stderr.strip()
     report = json.loads(result.stdout)
-    return [f for f in report["findings"] if f["severity"] == "error"], seconds, result.stderr.strip()
+    return [f for f in report["findings"] if f["severity"] == "error"], report, seconds, result.stderr.strip()
+
+
+def is_silent(report, path):
+    """Whether the report lets a changed file pass with no test run for it and no
+    `not-tested` finding: its task is missing or selected no test, yet nothing says so."""
+    if report is None:
+        return False
+    if any(f["kind"] == "not-tested" and f["file"] == path for f in report["findings"]):
+        return False
+    task = next((t for t in report.get("tasks", []) if t["path"] == path), None)
+    return task is None or not task["tests"] or task.get("testNodes") == []
 
 
 def percent(part, whole):
@@ -371,7 +383,7 @@ def main():
     if args.project:
         projects = [p for p in PROJECTS if p[0] in args.project]
     binary = os.path.abspath(args.review)
-    totals = {"caught": 0, "detected": 0, "benign": 0, "alarms": 0, "flagged": 0, "located": 0}
+    totals = {"caught": 0, "detected": 0, "benign": 0, "alarms": 0, "flagged": 0, "located": 0, "silent": 0, "cases": 0}
     ratios = []
     work = tempfile.mkdtemp(prefix="review-quality-")
     os.chmod(work, 0o755)
@@ -391,13 +403,14 @@ def main():
             suite_times = [base_seconds]
             review_times = []
             rows = []
+            silent_cases = []
             for case in cases:
                 git(repo, "checkout", "-q", case["branch"])
                 caught, seconds = run_suite(repo, paths, test_args, stop_first=case["type"] == "mutant")
                 if case["type"] == "benign":
                     suite_times.append(seconds)
                 git(repo, "checkout", "-q", "main")
-                errors, review_seconds, stderr = review(binary, repo, case["branch"])
+                errors, report, review_seconds, stderr = review(binary, repo, case["branch"])
                 review_times.append(review_seconds)
                 if errors is None:
                     print(f"  {case['branch']}: review failed: {stderr}", flush=True)
@@ -405,6 +418,8 @@ def main():
                 located = any(e["file"] == case["file"] and e["line"] <= case["line"] <= e["endLine"]
                               for e in errors) if case["type"] == "mutant" else False
                 rows.append((case, not caught, bool(errors), located))
+                if is_silent(report, case["file"]):
+                    silent_cases.append(case)
                 if args.verbose:
                     print(f"  {case['branch']} {case['type']:6} {case['kind']:18} {case['file']}:{case['line']} "
                           f"suite {'fails' if not caught else 'passes'}, review {len(errors)} error(s)"
@@ -427,7 +442,11 @@ def main():
             print(f"  {'detection':<13} {len(detected):>3} / {len(caught):<3} {percent(len(detected), len(caught)):6.1f}%")
             print(f"  {'false alarms':<13} {len(alarms):>3} / {len(benign):<3} {percent(len(alarms), len(benign)) if benign else 0.0:6.1f}%")
             print(f"  {'location':<13} {len(located):>3} / {len(flagged):<3} {percent(len(located), len(flagged)):6.1f}%")
-            print(f"  {'time':<13} review {review_median:.2f} s / full suite {suite_median:.2f} s = {ratio:.2f}", flush=True)
+            print(f"  {'time':<13} review {review_median:.2f} s / full suite {suite_median:.2f} s = {ratio:.2f}")
+            print(f"  {'silent':<13} {len(silent_cases):>3} / {len(rows):<3} {percent(len(silent_cases), len(rows)) if rows else 0.0:6.1f}%",
+                  flush=True)
+            for case in silent_cases:
+                print(f"  silent: {case['branch']} {case['file']}")
             for case, caught_it, flagged_it, located_it in mutants:
                 if caught_it and not flagged_it:
                     print(f"  missed: {case['branch']} {case['kind']} {case['file']}:{case['line']}  [{case['change'][:80]}]")
@@ -440,6 +459,8 @@ def main():
             totals["alarms"] += len(alarms)
             totals["flagged"] += len(flagged)
             totals["located"] += len(located)
+            totals["silent"] += len(silent_cases)
+            totals["cases"] += len(rows)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     slow = [ratio for seconds, ratio in ratios if seconds > 10] or [ratio for _, ratio in ratios]
@@ -448,6 +469,7 @@ def main():
     print(f"false alarms: {percent(totals['alarms'], totals['benign']) if totals['benign'] else 0.0:.1f}%")
     print(f"location: {percent(totals['located'], totals['flagged']):.1f}%")
     print(f"time ratio: {statistics.median(slow) if slow else 0.0:.2f}")
+    print(f"silent: {percent(totals['silent'], totals['cases']) if totals['cases'] else 0.0:.1f}%")
     return 0
 
 

@@ -141,7 +141,14 @@ struct ProjectSetupTests {
         #expect(run.summary.contains("error/test-regression:calc/ops.py:6"), "\(run.summary)")
         let grouped = run.findings.filter { $0["kind"] as? String == "pre-existing-failure" }
         let listed = grouped.flatMap { $0["tests"] as? [String] ?? [] }
-        #expect(Set(listed).count == 500, "every node id is in the grouped findings: \(grouped.count) findings")
+        // The hub bound keeps about 500 tests: test_ops.py (named after the module) and 9 of
+        // the 10 network files; every selected network test is listed in the grouped findings.
+        let task = (run.json?["tasks"] as? [[String: Any]])?.first { $0["path"] as? String == "calc/ops.py" }
+        let networkFiles = (task?["tests"] as? [[String: Any]] ?? []).filter {
+            ($0["path"] as? String)?.hasPrefix("tests/test_remote_") == true
+        }
+        #expect(networkFiles.count == 9, "\(networkFiles)")
+        #expect(Set(listed).count == 50 * networkFiles.count, "every node id is in the grouped findings: \(grouped.count) findings")
         #expect(grouped.allSatisfy { ($0["message"] as? String)?.contains("no network") == true }, "\(grouped)")
     }
 
@@ -162,5 +169,30 @@ struct ProjectSetupTests {
         #expect(broken.count == 1, "the broken part once: \(run.summary)")
         #expect(broken.first?["severity"] as? String == "info", "\(broken)")
         #expect(!run.findings.contains { $0["kind"] as? String == "crash" }, "\(run.summary)")
+    }
+
+    @Test("a module everything imports selects about 500 tests, direct importers first, and says what it left out")
+    func hubModuleIsBounded() throws {
+        var files = PythonProject.baseFiles
+        files["calc/util.py"] = "def clip(x):\n    return max(0, x)\n"
+        files["calc/ops.py"] = "from calc.util import clip\n\n\n" + files["calc/ops.py"]!
+        func tests(_ count: Int, importing module: String) -> String {
+            (0..<count).map { "def test_\($0)():\n    assert \(module) is not None\n" }.joined(separator: "\n\n")
+        }
+        for index in 0..<6 { files["tests/test_through_\(index).py"] = "import calc.ops\n\n\n" + tests(60, importing: "calc.ops") }
+        for index in 0..<4 { files["tests/test_direct_\(index).py"] = "import calc.util\n\n\n" + tests(60, importing: "calc.util") }
+        let project = try PythonProject(files: files)
+        try project.replace("calc/util.py", "max(0, x)", with: "max(x, 0)")
+        let output = try ReviewBinary.run(["--plan", "--format", "json", "main..feature"], in: project.repository.path)
+        let plan = try #require(try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any], "\(output.err)")
+        let task = try #require((plan["tasks"] as? [[String: Any]])?.first { $0["path"] as? String == "calc/util.py" })
+        let selected = (task["tests"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+        // 4 direct files of 60, then tests/test_ops.py (4 tests) and 4 of 60 through calc.ops: 484.
+        #expect(selected.count == 9, "\(selected)")
+        #expect(selected.prefix(4).allSatisfy { $0.hasPrefix("tests/test_direct_") }, "direct importers first: \(selected)")
+        let skipped = plan["skipped"] as? [[String: Any]] ?? []
+        #expect(
+            skipped.contains { ($0["reason"] as? String)?.contains("2 of 11 related test files not run (about 500 tests") == true },
+            "\(skipped)")
     }
 }
