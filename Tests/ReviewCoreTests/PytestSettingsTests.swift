@@ -50,17 +50,21 @@ struct PytestSettingsTests {
         ("setup.cfg --doctest-modules", ["setup.cfg": "[metadata]\nname = pkg\n\n[tool:pytest]\naddopts = --doctest-modules\n"]),
     ]
 
-    @Test("review's test index equals what pytest --collect-only collects", arguments: 0..<7)
-    func indexEqualsPytestCollection(_ index: Int) throws {
-        let (name, configuration) = Self.configurations[index]
-        let directory = try TemporaryRepository.makeDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        for (path, text) in Self.layout.merging(configuration, uniquingKeysWith: { $1 }) {
+    static func write(_ files: [String: String], into directory: String) throws {
+        for (path, text) in files {
             let file = directory + "/" + path
             try FileManager.default.createDirectory(
                 atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: file, atomically: true, encoding: .utf8)
         }
+    }
+
+    @Test("review's test index equals what pytest --collect-only collects", arguments: 0..<7)
+    func indexEqualsPytestCollection(_ index: Int) throws {
+        let (name, configuration) = Self.configurations[index]
+        let directory = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.write(Self.layout.merging(configuration, uniquingKeysWith: { $1 }), into: directory)
         let pytest = try ProcessRunner.run(
             "/usr/bin/python3", ["-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], in: directory)
         try #require(pytest.status == 0, "\(name): \(pytest.out)\(pytest.err)")
@@ -76,12 +80,9 @@ struct PytestSettingsTests {
     func reviewSettingOverrides() throws {
         let directory = try TemporaryRepository.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        for (path, text) in Self.layout.merging(["pytest.ini": "[pytest]\npython_files = tests_*.py\n"], uniquingKeysWith: { $1 }) {
-            let file = directory + "/" + path
-            try FileManager.default.createDirectory(
-                atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try text.write(toFile: file, atomically: true, encoding: .utf8)
-        }
+        try Self.write(
+            Self.layout.merging(["pytest.ini": "[pytest]\npython_files = tests_*.py\n"], uniquingKeysWith: { $1 }),
+            into: directory)
         var configuration = Configuration()
         configuration.tests = [Glob("*_spec.py")]
         let seen = Planner(configuration: configuration).testFiles(in: DirectoryFiles(root: directory))
@@ -92,10 +93,8 @@ struct PytestSettingsTests {
     func unittestDiscoveryPattern() throws {
         let directory = try TemporaryRepository.makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try FileManager.default.createDirectory(atPath: directory + "/app", withIntermediateDirectories: true)
-        try "".write(toFile: directory + "/app/__init__.py", atomically: true, encoding: .utf8)
-        try "import unittest\n".write(toFile: directory + "/app/tests.py", atomically: true, encoding: .utf8)
-        try "x = 1\n".write(toFile: directory + "/app/models.py", atomically: true, encoding: .utf8)
+        try Self.write(
+            ["app/__init__.py": "", "app/tests.py": "import unittest\n", "app/models.py": "x = 1\n"], into: directory)
         let seen = Planner(configuration: Configuration()).testFiles(in: DirectoryFiles(root: directory))
         #expect(seen.tests == ["app/tests.py"])
     }
