@@ -194,5 +194,13 @@ struct ProjectSetupTests {
         #expect(
             skipped.contains { ($0["reason"] as? String)?.contains("2 of 11 related test files not run (about 500 tests") == true },
             "\(skipped)")
+        // The first review records the impact map; the second selects with it, exactly, so
+        // the import graph's bound no longer applies and is not reported.
+        _ = try project.review()
+        try project.replace("calc/util.py", "max(x, 0)", with: "max(x, 0)  # never negative")
+        let mapped = try project.review()
+        let selection = (mapped.json?["tasks"] as? [[String: Any]])?.first?["testSelection"] as? String
+        #expect(selection?.hasPrefix("impact map") == true, "\(selection ?? "none") \(mapped.output.err)")
+        #expect((mapped.json?["skipped"] as? [Any])?.isEmpty == true, "\(mapped.json?["skipped"] ?? "")")
     }
 }

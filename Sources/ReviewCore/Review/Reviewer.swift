@@ -91,6 +91,9 @@ public struct Reviewer {
         let selection = TestSelectionStage.select(
             &tasks, range: range, store: cache.store, configuration: configuration, toolbox: toolbox, base: base,
             importPaths: importRoots)
+        // A map's selection replaces the import graph's, and with it the planner's bound.
+        let mapped = Set(tasks.filter { $0.testNodes != nil }.map(\.path))
+        result.skipped.removeAll { mapped.contains($0.path) && $0.reason.hasPrefix("budget") }
         let prefetch: Prefetch
         do {
             prefetch = try Prefetch.run(&tasks, toolbox: toolbox, head: head, base: base)
