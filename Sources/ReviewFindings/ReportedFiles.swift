@@ -27,5 +27,13 @@ public struct SkippedFile: Hashable, Sendable, Codable {
         self.path = path
         self.reason = reason
     }
+
+    /// An entry for what a budget left out (`budget: <detail>`).
+    public static func budget(_ path: String, _ detail: String) -> SkippedFile {
+        SkippedFile(path: path, reason: "budget: " + detail)
+    }
+
+    /// Whether a budget left it out (rather than its kind: deleted, binary, excluded...).
+    public var isBudget: Bool { reason.hasPrefix("budget: ") }
 }
 

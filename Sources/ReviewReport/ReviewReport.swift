@@ -57,7 +57,7 @@ public struct ReviewReport: Sendable {
     public var changedFiles: [String] {
         let reviewedPaths = reviewed.map(\.path)
         let known = Set(reviewedPaths)
-        return reviewedPaths + skipped.filter { $0.reason.hasPrefix("budget") && !known.contains($0.path) }.map(\.path)
+        return reviewedPaths + skipped.filter { $0.isBudget && !known.contains($0.path) }.map(\.path)
     }
 
     /// How many of ``changedFiles`` had a test run: those without a `not-tested` finding.

@@ -18,7 +18,7 @@ struct BuiltinFindings {
     func preExisting(_ outcomes: [TestOutcome]) -> Finding {
         let first = outcomes[0]
         let collection = first.message == TestInvestigation.collectionFailed
-        let cause = collection ? Wording.lastErrorLine(first.details) : Wording.short(first.message)
+        let cause = FailureCause.line(first)
         var message: String
         if outcomes.count == 1 {
             message = collection
@@ -254,11 +254,18 @@ enum FailureCause {
     /// The first line of the message with what varies between occurrences of one cause
     /// (addresses, temporary paths) masked.
     static func key(_ outcome: TestOutcome) -> String {
-        var line = outcome.message == TestInvestigation.collectionFailed
-            ? "collection: " + Wording.lastErrorLine(outcome.details) : Wording.short(outcome.message)
+        let collection = outcome.message == TestInvestigation.collectionFailed
+        var line = (collection ? "collection: " : "") + line(outcome)
         line = line.replacing(/0x[0-9a-fA-F]+/, with: "0x?")
         line = line.replacing(/\/tmp\/[^\s'"]+/, with: "/tmp/?")
         return line
+    }
+
+    /// The line that names the cause: the error of a file that does not collect, else the
+    /// first line of the failure's message.
+    static func line(_ outcome: TestOutcome) -> String {
+        outcome.message == TestInvestigation.collectionFailed
+            ? Wording.lastErrorLine(outcome.details) : Wording.short(outcome.message)
     }
 
     /// What to do when the failure is the sandbox's doing: no network, a read-only path,

@@ -17,7 +17,8 @@ struct ImportRoots {
     /// Relative directories, in the order they go on the path.
     private(set) var paths: [String] = []
 
-    init(files: ProjectFiles, changedFiles: [String] = []) {
+    /// - Parameter pytest: the revision's pytest settings (their `pythonpath`).
+    init(files: ProjectFiles, pytest: PytestSettings, changedFiles: [String] = []) {
         let pyproject = files.text("pyproject.toml").flatMap { try? TOMLTable(string: $0) }
         let setupCfg = files.text("setup.cfg").map(IniFile.init)
         // setuptools
@@ -40,7 +41,7 @@ struct ImportRoots {
             add(String(match.1), files)
         }
         // pytest's pythonpath, from the configuration file pytest would use.
-        for entry in PytestSettings(files: files).pythonpath {
+        for entry in pytest.pythonpath {
             add(entry, files)
         }
         // A src layout, declared or not.

@@ -73,17 +73,18 @@ public struct Planner {
         var selected = files
         if selected.count > configuration.maxFiles {
             for file in selected[configuration.maxFiles...] {
-                skipped.append(SkippedFile(path: file.path.description, reason: "budget: max-files (\(configuration.maxFiles))"))
+                skipped.append(SkippedFile.budget(file.path.description, "max-files (\(configuration.maxFiles))"))
             }
             selected = Array(selected.prefix(configuration.maxFiles))
         }
-        let testFiles = TestIndex(files: head, configuration: configuration, pytest: PytestSettings(files: head))
+        let pytest = PytestSettings(files: head)
+        let testFiles = TestIndex(files: head, configuration: configuration, pytest: pytest)
         let changedTests = Set(
             changeSet.files.compactMap { $0.status == .deleted ? nil : $0.path.string }.filter(testFiles.isTestFile))
         var tasks: [ReviewTask] = []
         var testCounts: [String: Int] = [:]
         // One list of import roots for the revision, the same for every task's executions.
-        let roots = ImportRoots(files: head, changedFiles: selected.compactMap(\.path.string)).paths
+        let roots = ImportRoots(files: head, pytest: pytest, changedFiles: selected.compactMap(\.path.string)).paths
         // The graph reads every Python file: only when there are tasks and tests to connect.
         let graph = selected.isEmpty || testFiles.files.isEmpty ? nil : ImportGraph(files: head, tests: testFiles.files)
         for file in selected {
@@ -127,8 +128,7 @@ public struct Planner {
                     ? "about \(Self.maxTestCases) tests per changed file, the most relevant first"
                     : "max-tests \(configuration.maxTests)"
                 skipped.append(
-                    SkippedFile(
-                        path: path, reason: "budget: \(tests.count - kept.count) of \(tests.count) related test files not run (\(why))"))
+                    SkippedFile.budget(path, "\(tests.count - kept.count) of \(tests.count) related test files not run (\(why))"))
                 tests = kept
             }
             let hunks = file.hunks.map {
@@ -273,9 +273,14 @@ struct TestIndex {
     let pytest: PytestSettings
     private var patterns: [Glob]
     private let declared: Bool
+    /// `norecursedirs` and the `--ignore`s of `addopts`, as globs once for every path.
+    private let noRecurse: [Glob]
+    private let ignored: [Glob]
 
     init(files project: ProjectFiles, configuration: Configuration, pytest: PytestSettings) {
         self.pytest = pytest
+        noRecurse = pytest.noRecurseDirs.map(Glob.init)
+        ignored = pytest.ignored
         declared = configuration.tests != nil
         patterns = configuration.tests ?? pytest.pythonFiles.map(Glob.init)
         files = scan(project, configuration)
@@ -316,16 +321,10 @@ struct TestIndex {
             }
             if !inside { return false }
         }
-        let skipped = pytest.noRecurseDirs.map { Glob($0) }
-        if directories.contains(where: { name in skipped.contains { $0.matches(String(name)) } }) { return false }
-        let ignored = pytest.ignored
-        if ignored.contains(where: { glob in
-            glob.matches(path)
-                || (1..<max(1, directories.count + 1)).contains { glob.matches(directories.prefix($0).joined(separator: "/")) }
-        }) {
-            return false
+        if directories.contains(where: { name in noRecurse.contains { $0.matches(String(name)) } }) { return false }
+        return !ignored.contains { glob in
+            glob.matches(path) || directories.indices.contains { glob.matches(directories[...$0].joined(separator: "/")) }
         }
-        return true
     }
 
     /// Whether a module is collected for its doctests: `--doctest-modules` is on, pytest

@@ -131,7 +131,7 @@ public struct ReviewResult: Sendable {
     /// budget) left out of the review: no test ran for it, and a clean report must not hide that.
     mutating func addUntestedBudgetFiles() {
         let reviewed = Set(tasks.map(\.path))
-        let left = skipped.filter { $0.reason.hasPrefix("budget") && !reviewed.contains($0.path) }
+        let left = skipped.filter { $0.isBudget && !reviewed.contains($0.path) }
         guard !left.isEmpty else { return }
         findings += left.map {
             Finding(

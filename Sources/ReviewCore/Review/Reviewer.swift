@@ -93,7 +93,7 @@ public struct Reviewer {
             importPaths: importRoots)
         // A map's selection replaces the import graph's, and with it the planner's bound.
         let mapped = Set(tasks.filter { $0.testNodes != nil }.map(\.path))
-        result.skipped.removeAll { mapped.contains($0.path) && $0.reason.hasPrefix("budget") }
+        result.skipped.removeAll { mapped.contains($0.path) && $0.isBudget }
         let prefetch: Prefetch
         do {
             prefetch = try Prefetch.run(&tasks, toolbox: toolbox, head: head, base: base)

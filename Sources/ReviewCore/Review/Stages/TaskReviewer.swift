@@ -74,7 +74,7 @@ final class TaskReviewer: Sendable {
         if failure != nil { return .abandoned }
         if let budget, Date().timeIntervalSince(budget.started) >= Double(budget.seconds) {
             return .skipped(
-                SkippedFile(path: task.path, reason: "budget: \(budget.seconds) s reached before this file was reviewed"))
+                SkippedFile.budget(task.path, "\(budget.seconds) s reached before this file was reviewed"))
         }
         onEvent(.taskStarted(index: index + 1, total: total, path: task.path))
         if let hit = cache.outcome(of: task) {
