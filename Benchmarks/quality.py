@@ -34,14 +34,65 @@ import tarfile
 import tempfile
 import time
 
-# name, version, directories whose modules get mutated, extra PYTHONPATH entries, test args
+# The zoo: pinned PyPI releases chosen for their different test set-ups. `mutate` lists the
+# directories or files whose modules get mutants, `path` the PYTHONPATH entries the suite
+# needs, `tests` the oracle's arguments (what the project's own CI runs), `runner` pytest or
+# unittest (as the project declares it), `deselect` the tests that cannot pass on this
+# machine at any revision, with why (the oracle leaves them out; review runs them and must
+# report them as pre-existing, not as findings of the change).
 PROJECTS = [
-    ("inflection", "0.5.1", ["inflection"], [], ["test_inflection.py"]),
-    ("toolz", "1.2.0", ["toolz"], [], ["toolz"]),
-    ("cachetools", "8.0.2", ["src/cachetools"], ["src"], ["tests"]),
-    ("more-itertools", "11.2.1", ["more_itertools"], [], ["tests"]),
+    dict(name="inflection", version="0.5.1", mutate=["inflection"], tests=["test_inflection.py"],
+         setup="one module beside its test file, no configuration"),
+    dict(name="toolz", version="1.2.0", mutate=["toolz"], tests=["toolz"],
+         setup="tests inside the package"),
+    dict(name="cachetools", version="8.0.2", mutate=["src/cachetools"], path=["src"], tests=["tests"],
+         setup="src layout"),
+    dict(name="more-itertools", version="11.2.1", mutate=["more_itertools"], tests=["tests"],
+         setup="suite over 15 s, hub module"),
+    dict(name="semver", version="3.0.2", mutate=["src/semver"], path=["src"],
+         setup="src layout; setup.cfg: testpaths, pythonpath, addopts --cov, --doctest-modules, "
+               "--doctest-glob, --import-mode=importlib"),
+    dict(name="attrs", version="24.2.0", mutate=["src/attr", "src/attrs"], path=["src"],
+         deselect=[("tests/test_converters.py::TestPipe::test_wrapped_annotation",
+                    "fails at the release on CPython 3.11.2 (annotation of a wrapped converter)")],
+         setup="src layout; pyproject.toml testpaths; Hypothesis; the root conftest imports "
+               "Hypothesis (an optional 'tests' extra)"),
+    dict(name="pluggy", version="1.5.0", mutate=["src/pluggy"], path=["src"],
+         setup="src layout; tox.ini [pytest] testpaths, filterwarnings = error; pytest itself "
+               "imports the mutated package"),
+    dict(name="parso", version="0.8.4", mutate=["parso"],
+         setup="pytest.ini: testpaths, norecursedirs, --doctest-modules, usefixtures"),
+    dict(name="Markdown", version="3.7", mutate=["markdown"], runner="unittest", tests=["discover", "tests"],
+         setup="unittest suite (tox runs `unittest discover`); one module pytest cannot collect"),
+    dict(name="sqlitedict", version="2.1.0", mutate=["sqlitedict.py"],
+         deselect=[("tests/test_core.py::SqliteDictTerminateFailTest::test_terminate_cannot_delete",
+                    "expects a read-only directory to stop a delete, which root ignores"),
+                   ("tests/test_autocommit.py::test",
+                    "needs the empty tests/db directory of the sdist, which a git commit does not keep")],
+         setup="unittest-style TestCases; the tests write databases into tests/db in the tree"),
+    dict(name="urlextract", version="1.9.0", mutate=["urlextract"],
+         deselect=[(f"tests/unit/test_dns.py::{name}", "resolves names over the network")
+                   for name in ("test_dns_cache_init", "test_dns_cache_reuse", "test_dns_cache_negative")],
+         setup="unmarked network tests; the conftest imports dnspython, an optional dependency"),
+    dict(name="pydash", version="8.0.3", mutate=["src/pydash"], path=["src"],
+         tests=["src/pydash", "tests", "--ignore=tests/pytest_mypy_testing", "--cov=pydash"],
+         setup="src layout; pyproject.toml addopts: --doctest-modules, --cov-fail-under=100, "
+               "--junitxml and coverage reports written into build/"),
+    dict(name="python-dateutil", version="2.9.0.post0", mutate=["src/dateutil"], path=["src"],
+         setup="src layout; setup.cfg python_files (three patterns), filterwarnings = error; "
+               "Hypothesis; freezegun"),
 ]
-PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else shutil.which("python3")
+# The benchmark's interpreter: a virtualenv made from Debian's python3 (the sandbox drops
+# root, so an interpreter under /root is out of reach) with every project's test
+# dependencies, pinned. The same interpreter runs the oracle and `review --python`.
+REQUIREMENTS = [
+    "pytest==8.3.3", "pytest-cov==5.0.0", "coverage==7.6.1", "hypothesis==6.112.1", "attrs==24.2.0",
+    "sortedcontainers==2.4.0", "freezegun==1.5.1", "pympler==1.1", "cloudpickle==3.0.0",
+    "typing-extensions==4.12.2", "six==1.16.0", "idna==3.10", "uritools==4.0.3", "platformdirs==4.3.6",
+    "filelock==3.16.1", "dnspython==2.7.0", "pyyaml==6.0.2",
+]
+BASE_PYTHON = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else shutil.which("python3")
+PYTHON = BASE_PYTHON  # replaced by the virtualenv's interpreter in main()
 GIT_ENV = dict(os.environ, GIT_AUTHOR_NAME="Quality", GIT_AUTHOR_EMAIL="q@example.invalid",
                GIT_COMMITTER_NAME="Quality", GIT_COMMITTER_EMAIL="q@example.invalid",
                GIT_AUTHOR_DATE="2026-01-01T00:00:00Z", GIT_COMMITTER_DATE="2026-01-01T00:00:00Z",
@@ -105,6 +156,30 @@ def download_from_index(name, stem, cache):
     raise ValueError(f"no {stem}.tar.gz listed")
 
 
+def benchmark_python(venv):
+    """The virtualenv's interpreter, made (or remade when REQUIREMENTS changed) from Debian's
+    python3 and readable by every user, so the sandbox's unprivileged uid can run it."""
+    stamp = os.path.join(venv, "review-quality-requirements.txt")
+    wanted = "\n".join(REQUIREMENTS) + "\n"
+    python = os.path.join(venv, "bin", "python3")
+    if os.path.exists(stamp) and open(stamp).read() == wanted and os.access(python, os.X_OK):
+        return python
+    print(f"making the benchmark's virtualenv in {venv} ({len(REQUIREMENTS)} pinned packages from PyPI)", flush=True)
+    shutil.rmtree(venv, ignore_errors=True)
+    os.makedirs(os.path.dirname(venv) or ".", exist_ok=True)
+    subprocess.run([BASE_PYTHON, "-m", "venv", venv], check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *REQUIREMENTS], check=True)
+    for directory, _, names in os.walk(venv):
+        os.chmod(directory, os.stat(directory).st_mode | 0o755)
+        for name in names:
+            path = os.path.join(directory, name)
+            if not os.path.islink(path):
+                os.chmod(path, os.stat(path).st_mode | 0o444)
+    with open(stamp, "w") as handle:
+        handle.write(wanted)
+    return python
+
+
 def unpack(archive, work):
     with tarfile.open(archive) as tar:
         top = tar.getnames()[0].split("/")[0]
@@ -126,17 +201,27 @@ def unpack(archive, work):
     return root
 
 
-def run_suite(repo, paths, args, stop_first=False, timeout=600):
-    """The project's full test suite at the checked-out revision: (passed, seconds)."""
-    env = dict(os.environ, PYTHONPATH=":".join(os.path.join(repo, p) for p in paths), PYTHONDONTWRITEBYTECODE="1")
-    command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"] + (["-x"] if stop_first else []) + args
+def run_suite(repo, project, stop_first=False, timeout=600):
+    """The project's full test suite at the checked-out revision, as its own CI runs it, less
+    the tests this machine cannot pass: (passed, seconds). What the run writes into the tree
+    is cleaned away after it."""
+    env = dict(os.environ, PYTHONPATH=":".join(os.path.join(repo, p) for p in project.get("path", [])),
+               PYTHONDONTWRITEBYTECODE="1")
+    if project.get("runner") == "unittest":
+        command = [PYTHON, "-m", "unittest", "-q"] + (["-f"] if stop_first else []) + project["tests"]
+    else:
+        deselect = [arg for node, _ in project.get("deselect", []) for arg in ("--deselect", node)]
+        command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"] + (["-x"] if stop_first else []) \
+            + deselect + project.get("tests", [])
     started = time.monotonic()
     try:
         result = subprocess.run(command, cwd=repo, env=env, capture_output=True, timeout=timeout)
         passed = result.returncode == 0
     except subprocess.TimeoutExpired:
         passed = False
-    return passed, time.monotonic() - started
+    seconds = time.monotonic() - started
+    git(repo, "clean", "-q", "-f", "-d", "-x")
+    return passed, seconds
 
 
 # ---------------------------------------------------------------------------- sites
@@ -278,6 +363,9 @@ def renamable_local(function):
 def make_cases(repo, source_dirs, rng, mutants, benign):
     files = []
     for directory in source_dirs:
+        if os.path.isfile(os.path.join(repo, directory)):
+            files.append(directory)
+            continue
         for folder, subfolders, names in os.walk(os.path.join(repo, directory)):
             subfolders[:] = sorted(d for d in subfolders if d not in ("tests", "test", "__pycache__"))
             for name in sorted(names):
@@ -375,38 +463,48 @@ def main():
     parser.add_argument("--project", action="append", default=[])
     parser.add_argument("--cache", default=os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
                                                          "review-quality"))
+    parser.add_argument("--venv", default="/var/tmp/review-quality-venv",
+                        help="the benchmark's virtualenv (made when missing; must be readable by every user)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     projects = PROJECTS
     if args.small:
         projects, args.mutants, args.benign = PROJECTS[:1], 4, 2
     if args.project:
-        projects = [p for p in PROJECTS if p[0] in args.project]
+        projects = [p for p in PROJECTS if p["name"] in args.project]
+        unknown = set(args.project) - {p["name"] for p in projects}
+        if unknown:
+            raise SystemExit(f"unknown project(s): {', '.join(sorted(unknown))}; known: "
+                             f"{', '.join(p['name'] for p in PROJECTS)}")
+    global PYTHON
     binary = os.path.abspath(args.review)
     totals = {"caught": 0, "detected": 0, "benign": 0, "alarms": 0, "flagged": 0, "located": 0, "silent": 0, "cases": 0}
     ratios = []
+    table = []
     work = tempfile.mkdtemp(prefix="review-quality-")
     os.chmod(work, 0o755)
     try:
-        for name, version, source_dirs, paths, test_args in projects:
+        PYTHON = benchmark_python(args.venv)
+        for project in projects:
+            name, version = project["name"], project["version"]
             archive = fetch(name, version, args.cache)
             repo = unpack(archive, os.path.join(work, name))
             subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True, env=GIT_ENV)
             git(repo, "add", "-A")
             git(repo, "commit", "-q", "-m", "base")
-            passed, base_seconds = run_suite(repo, paths, test_args)
+            passed, base_seconds = run_suite(repo, project)
             if not passed:
                 print(f"{name} {version}: the full suite fails at base; skipped", flush=True)
                 continue
             rng = random.Random(f"{args.seed}-{name}")
-            cases = make_cases(repo, source_dirs, rng, args.mutants, args.benign)
+            cases = make_cases(repo, project["mutate"], rng, args.mutants, args.benign)
             suite_times = [base_seconds]
             review_times = []
             rows = []
             silent_cases = []
             for case in cases:
                 git(repo, "checkout", "-q", case["branch"])
-                caught, seconds = run_suite(repo, paths, test_args, stop_first=case["type"] == "mutant")
+                caught, seconds = run_suite(repo, project, stop_first=case["type"] == "mutant")
                 if case["type"] == "benign":
                     suite_times.append(seconds)
                 git(repo, "checkout", "-q", "main")
@@ -439,6 +537,9 @@ def main():
             ratios.append((suite_median, ratio))
             print(f"\n{name} {version}: {len(mutants)} mutants ({len(caught)} caught by the full suite), "
                   f"{len(benign)} benign edits")
+            print(f"  {'set-up':<13} {project['setup']}")
+            for node, why in project.get("deselect", []):
+                print(f"  {'not in oracle':<13} {node}: {why}")
             print(f"  {'detection':<13} {len(detected):>3} / {len(caught):<3} {percent(len(detected), len(caught)):6.1f}%")
             print(f"  {'false alarms':<13} {len(alarms):>3} / {len(benign):<3} {percent(len(alarms), len(benign)) if benign else 0.0:6.1f}%")
             print(f"  {'location':<13} {len(located):>3} / {len(flagged):<3} {percent(len(located), len(flagged)):6.1f}%")
@@ -453,6 +554,10 @@ def main():
             for case, _, flagged_it, _ in benign:
                 if flagged_it:
                     print(f"  false alarm: {case['branch']} {case['kind']} {case['file']}")
+            table.append((f"{name} {version}", len(caught), percent(len(detected), len(caught)),
+                          len(benign), percent(len(alarms), len(benign)) if benign else 0.0,
+                          percent(len(located), len(flagged)), review_median, suite_median, ratio,
+                          percent(len(silent_cases), len(rows)) if rows else 0.0))
             totals["caught"] += len(caught)
             totals["detected"] += len(detected)
             totals["benign"] += len(benign)
@@ -464,6 +569,11 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     slow = [ratio for seconds, ratio in ratios if seconds > 10] or [ratio for _, ratio in ratios]
+    print()
+    print("| project | caught mutants | detection | benign | false alarms | location | review / suite | ratio | silent |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in table:
+        print("| {} | {} | {:.1f}% | {} | {:.1f}% | {:.1f}% | {:.2f} s / {:.2f} s | {:.2f} | {:.1f}% |".format(*row))
     print()
     print(f"detection: {percent(totals['detected'], totals['caught']):.1f}%")
     print(f"false alarms: {percent(totals['alarms'], totals['benign']) if totals['benign'] else 0.0:.1f}%")

@@ -13,7 +13,7 @@ struct ReviewCommand: ParsableCommand {
             """,
         version: ReviewVersion.current,
         subcommands: [
-            RunCommand.self, CICommand.self, MergeCommand.self, HookCommand.self, InstallHookCommand.self, UninstallHookCommand.self, ExportCommand.self,
+            RunCommand.self, CICommand.self, MergeCommand.self, HookCommand.self, InstallHookCommand.self, UninstallHookCommand.self, ExportCommand.self, MapCommand.self,
             SandboxCommandLine.self, ConfigCommand.self, DemoCommand.self,
         ],
         defaultSubcommand: RunCommand.self

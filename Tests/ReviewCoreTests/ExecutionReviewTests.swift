@@ -30,6 +30,23 @@ struct ExecutionReviewTests {
         #expect(summary["tasks"] as? Int == 1)
     }
 
+    @Test func anErrorBelowTheEditInTheSameFunctionCoversTheEdit() throws {
+        // The edit drops an assignment; the run fails one line later, where the name is read.
+        let project = try PythonProject(files: [
+            "calc/__init__.py": "",
+            "calc/total.py": "def total(items):\n    result = sum(items)\n    return result\n",
+            "tests/test_total.py": "from calc.total import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n",
+            // pytest itself runs the function (as pytest runs pluggy): the session crashes.
+            "tests/conftest.py": "from calc.total import total\n\n\ndef pytest_sessionstart(session):\n    total([1])\n",
+        ])
+        try project.replace("calc/total.py", "    result = sum(items)\n", with: "    pass\n")
+        let run = try project.review(["--impact-map", "off"])
+        #expect(run.status == 1, "\(run)")
+        let finding = try #require(run.findings.first { $0["severity"] as? String == "error" }, "\(run)")
+        #expect(finding["line"] as? Int == 2, "from the edit (line 2) to where the error surfaces (line 3): \(finding)")
+        #expect(finding["endLine"] as? Int == 3, "\(finding)")
+    }
+
     @Test func fixingChangeIsNoError() throws {
         var files = PythonProject.baseFiles
         files["calc/ops.py"] = files["calc/ops.py"]!.replacingOccurrences(of: "return a * b", with: "return a * b + 1")

@@ -52,11 +52,11 @@ struct ImpactMapTests {
         #expect(!mapped.output.err.contains("impact map: recorded"), "\(mapped)")
         let selected = try task(mapped)
         #expect(selected["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double"], "\(selected)")
-        #expect((selected["testSelection"] as? String)?.hasPrefix("impact map (base tree ") == true, "\(selected)")
+        #expect((selected["testSelection"] as? String)?.hasPrefix("impact map (base ") == true, "\(selected)")
         let reasons = (selected["tests"] as? [[String: Any]] ?? []).map { "\($0["path"]!): \($0["reason"]!)" }
         #expect(reasons == ["tests/test_dynamic.py: runs the changed lines at base (impact map)"])
         let text = try ReviewBinary.run(["main..feature", "--no-cache"], in: project.repository.path)
-        #expect(text.out.contains("calc/core.py: 1 related test file (impact map (base tree "), "\(text.out)")
+        #expect(text.out.contains("calc/core.py: 1 related test file (impact map (base "), "\(text.out)")
 
         // Another change on the same base reuses the map: nothing is recorded again.
         try project.replace("calc/core.py", "return x * 3", with: "return x + x + x")
@@ -77,11 +77,12 @@ struct ImpactMapTests {
         #expect(selection == "import graph (impact map: line 1 at base is outside every function)", "\(String(describing: selection))")
     }
 
-    @Test func aNewBaseTreeRecordsANewMap() throws {
+    @Test func aMovedBaseIsFollowedByRecordingOnlyWhatChanged() throws {
         let project = try PythonProject(files: Self.files)
         try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
-        #expect(try project.review().output.err.contains("impact map: recorded"))
-        // The suite changes at base: the old map must not be used for the new base tree.
+        #expect(try project.review().output.err.contains("impact map: recorded which of 3 test(s)"))
+        // The base moves on: a new test file. The map is not recorded anew; the new file is
+        // chosen by the import graph now and recorded beside this review.
         try project.repository.git(["checkout", "-q", "main"])
         try project.repository.write(
             "tests/test_more.py", "from calc.core import triple\n\n\ndef test_more():\n    assert triple(1) == 3\n")
@@ -89,10 +90,44 @@ struct ImpactMapTests {
         try project.repository.git(["checkout", "-q", "feature"])
         try project.repository.git(["rebase", "-q", "main"])
         let rebased = try project.review()
-        #expect(rebased.output.err.contains("impact map: recorded which of 4 test(s)"), "\(rebased)")
-        let mapped = try project.review(["--no-cache"])
-        #expect(!mapped.output.err.contains("impact map: recorded"), "\(mapped)")
-        #expect(mapped.status == 1, "the new map finds the dynamically imported test: \(mapped)")
+        #expect(!rebased.output.err.contains("impact map: recorded"), "\(rebased)")
+        #expect(rebased.output.err.contains("by recording 1 stale or new test(s)"), "\(rebased)")
+        #expect(rebased.status == 1, "the map's entry for test_double still holds at the new base: \(rebased)")
+        let selected = try task(rebased)
+        #expect(
+            selected["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_more.py"], "\(selected)")
+        #expect(
+            (selected["testSelection"] as? String)?.hasPrefix("impact map (recorded at ") == true
+                && (selected["testSelection"] as? String)?.contains("1 more by the import graph") == true, "\(selected)")
+        // The next review of that base finds the map current.
+        let again = try project.review(["--no-cache"])
+        #expect(!again.output.err.contains("impact map:"), "\(again)")
+        #expect(try task(again)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double"], "\(again)")
+    }
+
+    @Test func aChangedFunctionMakesItsTestsStaleAndTheImportGraphChoosesThem() throws {
+        let project = try PythonProject(files: Self.files)
+        try project.replace("calc/core.py", "return x * 3", with: "return x * 3 + 1")
+        _ = try project.review()
+        // At the new base `double` calls `triple`: the map's entry for test_double (which ran
+        // only `double`) is stale, so it is not trusted; test_triple's still holds.
+        try project.repository.git(["checkout", "-q", "main"])
+        try project.repository.write(
+            "calc/core.py", "LIMIT = 10\n\n\ndef double(x):\n    return triple(x) - x\n\n\ndef triple(x):\n    return x * 3\n")
+        try project.repository.commit("double through triple")
+        try project.repository.git(["checkout", "-q", "feature"])
+        try project.repository.git(["rebase", "-q", "main"])
+        let run = try project.review()
+        let selected = try task(run)
+        #expect(
+            selected["testNodes"] as? [String] == ["tests/test_dynamic.py::test_triple", "tests/test_dynamic.py::test_double"],
+            "\(selected)")
+        #expect(run.status == 1, "\(run)")
+        // Refreshed at this base: test_double now runs `triple`, so the map selects both.
+        let again = try project.review(["--no-cache"])
+        #expect(
+            try task(again)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_triple"],
+            "\(again)")
     }
 
     @Test func thePrePushPresetNeverRecordsAMap() throws {

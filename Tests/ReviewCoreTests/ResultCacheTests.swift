@@ -32,7 +32,9 @@ struct ResultCacheTests {
         #expect(NSDictionary(dictionary: firstFinding).isEqual(to: secondFinding))
         // The cache is in the repository's git dir.
         let entries = try FileManager.default.contentsOfDirectory(atPath: project.repository.path + "/.git/review/cache")
-        #expect(entries.count == 3, "the run's plan, the task and the base tree's impact map: \(entries)")
+        #expect(entries.count == 2, "the run's plan and the task: \(entries)")
+        let maps = try FileManager.default.contentsOfDirectory(atPath: project.repository.path + "/.git/review/maps")
+        #expect(maps.count == 1, "the project's impact map: \(maps)")
     }
 
     @Test func noCacheRunsAgain() throws {

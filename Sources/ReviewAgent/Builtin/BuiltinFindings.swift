@@ -66,8 +66,9 @@ struct BuiltinFindings {
             TracebackLocator.deepestLine(
                 in: outcome.details + "\n" + outcome.message, file: task.path, sourceRoot: PythonToolbox.sourceRoot)
             ?? task.firstChangedLine
+        let lines = task.blame(line)
         return Finding(
-            severity: .error, kind: .testRegression, file: task.path, line: line, endLine: line,
+            severity: .error, kind: .testRegression, file: task.path, line: lines.lowerBound, endLine: lines.upperBound,
             message: "`\(outcome.nodeID)` passes at base but fails at head: \(Wording.short(outcome.message))",
             test: outcome.nodeID, evidence: evidence(for: outcome))
     }
@@ -121,7 +122,7 @@ struct BuiltinFindings {
         }
         return Finding(
             severity: severity, kind: severity == .info ? .preExistingFailure : (execution.timedOut ? .timeout : .crash),
-            file: task.path, line: line, endLine: line, message: message,
+            file: task.path, line: task.blame(line).lowerBound, endLine: task.blame(line).upperBound, message: message,
             evidence: Evidence(
                 command: run.command, revision: "head", exitCode: execution.exitCode,
                 output: TracebackLocator.tail(execution.stdout + execution.stderr)))

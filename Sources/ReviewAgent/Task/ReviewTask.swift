@@ -35,11 +35,18 @@ public enum TestSelection {
     /// The import graph, because the impact map cannot decide (`reason`).
     public static func impactMapFallback(_ reason: String) -> String { "import graph (impact map: \(reason))" }
 
-    /// The impact map of a base tree chose `count` tests.
-    public static func impactMap(baseTree: String, count: Int) -> String {
-        "impact map (base tree \(baseTree.prefix(7))): \(count) test(s) run the changed lines"
+    /// The impact map chose `count` tests and the import graph `reselected` more that it
+    /// cannot vouch for; the map is at `commit`, `changedFiles` Python or configuration
+    /// files before the base (0: at the base).
+    public static func impactMap(commit: String, count: Int, reselected: Int = 0, changedFiles: Int = 0) -> String {
+        let age = changedFiles == 0
+            ? "base \(commit.prefix(7))"
+            : "recorded at \(commit.prefix(7)), \(changedFiles) file(s) changed since"
+        let more = reselected == 0 ? "" : "; \(reselected) more by the import graph (not in the map or changed since)"
+        return "impact map (\(age)): \(count) test(s) run the changed lines\(more)"
     }
 }
+
 
 /// One changed Python file to review, with everything the agent needs to check it.
 public struct ReviewTask: Hashable, Sendable, Codable {
@@ -94,6 +101,23 @@ public struct ReviewTask: Hashable, Sendable, Codable {
         self.tests = tests
         self.testReasons = testReasons
         self.changedTests = changedTests
+    }
+
+    /// The head lines a finding at `line` (where a traceback points) covers: the line
+    /// itself when the change touched it or lies elsewhere; when it lies in a function the
+    /// change touched but below or above the changed lines, from those lines to it, since
+    /// the error surfaces there but the edit that causes it is the change
+    /// (`res = f()` -> `pass` fails one line later, where `res` is read).
+    public func blame(_ line: Int) -> ClosedRange<Int> {
+        let changed = hunks.map(\.headLines)
+        if changed.contains(where: { $0.contains(line) }) { return line...line }
+        let around = changedSymbols.filter { $0.kind == "function" && $0.line <= line && line <= $0.endLine }
+        guard let function = around.max(by: { $0.line < $1.line }) else { return line...line }
+        let inside = changed.filter { $0.overlaps(function.line...max(function.line, function.endLine)) }
+        guard let low = inside.map(\.lowerBound).min(), let high = inside.map(\.upperBound).max() else {
+            return line...line
+        }
+        return min(low, line)...max(high, line)
     }
 
     /// The first changed line on the head side.

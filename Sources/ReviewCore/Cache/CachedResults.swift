@@ -59,16 +59,15 @@ enum CacheKeys {
         ]
     }
 
-    /// The key of the impact map of a range's base tree: the base tree, the interpreter and
-    /// its packages, the settings, the import paths and review's version. A changed test
-    /// suite or code changes the tree; a changed dependency changes the package fingerprint.
-    static func impactMap(
-        baseTree: ObjectID, configuration: Configuration, interpreter: Interpreter, importPaths: [String]
-    ) -> CacheKey {
-        CacheKey(
-            ["impact-map 2"] + environment(configuration: configuration, interpreter: interpreter) + [
-                "base-tree \(baseTree.hex)", "import-paths " + importPaths.joined(separator: ":"),
-            ])
+    /// The key of the impact map of a project: the interpreter and its packages, the
+    /// settings and the import paths. Not the base (a map follows the branch, see
+    /// ``MapDrift``) and not review's version (the map's own format number says whether
+    /// this review can read it).
+    static func impactMap(configuration: Configuration, interpreter: Interpreter, importPaths: [String]) -> CacheKey {
+        CacheKey([
+            "impact-map", "config " + configuration.resultFingerprint, "python \(interpreter.path)",
+            interpreter.packageFingerprint, "import-paths " + importPaths.joined(separator: ":"),
+        ])
     }
 
     /// The key of a run's plan (its tasks), which depends on the shard too.

@@ -1,52 +1,126 @@
 import Foundation
 import ReviewAgent
 
-/// Which tests execute which functions of the project, recorded at the base revision by
-/// running the whole suite once with a profiler (see `PythonScripts.impactRecorder`).
+/// Which tests execute which functions of the project, recorded by running tests under a
+/// profiler (see `PythonScripts.impactRecorder`), and kept valid as the base moves.
+///
+/// Nothing in it is tied to line numbers of one revision except the line ranges used to
+/// find the function a hunk touches. A test's entry names the functions it ran by file and
+/// qualified name; each file has a fingerprint per function and one for its module-level
+/// code (see `PythonScripts.fingerprintFunctions`). The map is current at one tree
+/// (``tree``): at another base, ``MapDrift`` finds the entries that no longer hold from the
+/// files whose blob changed, and those tests are chosen by the import graph and recorded
+/// again (``merged(with:)``), never trusted.
 ///
 /// Selection maps each hunk's base-side lines to the functions that contain them and takes
-/// the tests that executed those functions. A hunk with a line outside every function
-/// (module or class level: imports, constants, decorators of a class) can change what any
-/// importer sees, so such a task keeps the import-graph selection.
+/// the valid tests that executed those functions. A hunk with a line outside every
+/// function (module or class level: imports, constants, decorators of a class) can change
+/// what any importer sees, so such a task keeps the import-graph selection.
 public struct ImpactMap: Codable, Sendable {
-    /// A function (or method, lambda, comprehension) of a file.
-    public struct Function: Codable, Sendable {
+    /// The version of this layout; a map written in another is never read as this one.
+    public static let currentFormat = 3
+
+    /// A function (or method) of a file, by qualified name.
+    public struct Function: Codable, Sendable, Equatable {
+        public var name: String
         public var start: Int
         public var end: Int
-        public var name: String
-        /// Indexes into ``ImpactMap/tests``.
-        public var tests: [Int]
+        /// A digest of its syntax tree (comments, blank lines and its position ignored).
+        public var fingerprint: String
         /// Whether it also ran outside any test (at import or collection), so a change to
         /// it can affect every test that imports its module.
-        public var outside: Bool
+        public var outside: Bool?
     }
 
-    /// Node ids of every test that ran.
-    public var tests: [String]
-    /// Repository-relative file -> its functions (files where some test ran some code).
-    public var files: [String: [Function]]
-    /// pytest's exit status for the recording run.
+    /// The fingerprints of one file.
+    public struct SourceFile: Codable, Sendable, Equatable {
+        /// A digest of the module-level code (every function body left out).
+        public var module: String
+        public var functions: [Function]
+    }
+
+    /// One test and what it ran.
+    public struct Test: Codable, Sendable {
+        /// pytest's node id.
+        public var node: String
+        /// `[file, qualified name]` of each project function it executed.
+        public var ran: [[String]]
+        /// The tree it was recorded at.
+        public var tree: String
+
+        /// The test's file.
+        public var file: String { String(node.prefix { $0 != ":" }) }
+    }
+
+    public var format: Int = ImpactMap.currentFormat
+    /// The tree every entry holds at (the base last recorded or refreshed).
+    public var tree: String
+    /// The commit of ``tree`` when it was recorded, for reports.
+    public var commit: String
+    /// When the map was first recorded and last refreshed (seconds since 1970).
+    public var recorded: Double
+    public var refreshed: Double
+    /// What the pytest configuration at ``tree`` says about collection; another value
+    /// means other tests, so the map is recorded anew.
+    public var settings: String
+    /// Blob ids at ``tree`` of every Python file and pytest configuration file: what a new
+    /// base is compared with.
+    public var blobs: [String: String]
+    /// Test files all of whose tests are in ``tests`` (others are chosen by the import graph).
+    public var testFiles: [String]
+    /// Fingerprints at ``tree`` of every file some test ran code of.
+    public var files: [String: SourceFile]
+    public var tests: [Test]
+    /// pytest's exit status for the first recording.
     public var status: Int
 
-    /// Reads the recorder's JSON.
-    public static func decode(_ data: Data) -> ImpactMap? {
-        try? JSONDecoder().decode(ImpactMap.self, from: data)
+    /// What the recorder writes.
+    struct Recording: Decodable {
+        struct Entry: Decodable {
+            var node: String
+            var ran: [[String]]
+        }
+        var status: Int
+        var tests: [Entry]
+        var files: [String: SourceFile]
+    }
+
+    /// A map from a recording of the whole suite at `tree`.
+    static func recorded(
+        _ data: Data, tree: String, commit: String, settings: String, blobs: [String: String], testFiles: [String]
+    ) -> ImpactMap? {
+        guard let recording = try? JSONDecoder().decode(Recording.self, from: data) else { return nil }
+        let now = Date().timeIntervalSince1970
+        return ImpactMap(
+            tree: tree, commit: commit, recorded: now, refreshed: now, settings: settings, blobs: blobs,
+            testFiles: testFiles.sorted(), files: recording.files,
+            tests: recording.tests.map { Test(node: $0.node, ran: $0.ran, tree: tree) }, status: recording.status)
     }
 
     /// What the map selects for a task.
     public enum Selection: Equatable {
-        /// These node ids (without parameters), possibly none.
-        case tests([String])
+        /// These node ids (without parameters), possibly none, and the stale entries that
+        /// ran code of the file where the map was recorded (to run again, not to trust).
+        case tests([String], stale: [String])
         /// The map cannot decide; use the import graph, for this reason.
         case fallback(String)
     }
 
-    /// The tests that executed the functions the task's change touches, at base.
-    public func select(for task: ReviewTask) -> Selection {
+    /// The valid tests that executed the functions the task's change touches, at base.
+    func select(for task: ReviewTask, drift: MapDrift) -> Selection {
         if task.isTestFile { return .fallback("a test file") }
         guard let basePath = task.basePath else { return .fallback("a new file") }
-        guard let functions = files[basePath] else { return .fallback("no test ran code of this file at base") }
-        var chosen = Set<Int>()
+        let source: SourceFile?
+        if drift.changedFiles.contains(basePath) {
+            guard let current = drift.fingerprints[basePath] else {
+                return .fallback("this file changed since the map was recorded and does not parse at base")
+            }
+            source = current
+        } else {
+            source = files[basePath]
+        }
+        guard let functions = source?.functions else { return .fallback("no test ran code of this file at base") }
+        var names = Set<String>()
         for hunk in task.hunks {
             // The base lines the hunk replaces, or for a pure insertion the two lines around it.
             let lines = hunk.oldLines > 0
@@ -56,19 +130,32 @@ public struct ImpactMap: Codable, Sendable {
                 guard !containing.isEmpty else {
                     return .fallback("line \(line) at base is outside every function")
                 }
-                if let early = containing.first(where: \.outside) {
-                    return .fallback("`\(early.name)` runs when the module is imported")
+                // Whether a function runs at import is known where the map was recorded.
+                let recorded = files[basePath]?.functions ?? []
+                if let early = containing.first(where: { function in
+                    recorded.contains { $0.name == function.name && $0.outside == true }
+                }) {
+                    return .fallback("`\(early.name.split(separator: ".").last ?? "")` runs when the module is imported")
                 }
-                for function in containing { chosen.formUnion(function.tests) }
+                for function in containing { names.insert(function.name) }
             }
         }
         var nodes: [String] = []
+        var stale: [String] = []
         var seen = Set<String>()
-        for index in chosen.sorted() where index < tests.count {
-            let node = ImpactMap.withoutParameters(tests[index])
+        for (index, test) in tests.enumerated() {
+            if drift.staleTests.contains(index) {
+                // Where it was recorded it ran this file: what it runs now is unknown.
+                guard test.ran.contains(where: { $0.count == 2 && $0[0] == basePath }) else { continue }
+                let node = ImpactMap.withoutParameters(test.node)
+                if seen.insert(node).inserted { stale.append(node) }
+                continue
+            }
+            guard test.ran.contains(where: { $0.count == 2 && $0[0] == basePath && names.contains($0[1]) }) else { continue }
+            let node = ImpactMap.withoutParameters(test.node)
             if seen.insert(node).inserted { nodes.append(node) }
         }
-        return .tests(nodes)
+        return .tests(nodes, stale: stale)
     }
 
     /// `tests/t.py::test_x[1-2]` -> `tests/t.py::test_x` (a parameter set may not exist at head).
@@ -77,31 +164,105 @@ public struct ImpactMap: Codable, Sendable {
         return String(node[..<bracket])
     }
 
-    /// Applies a selection to a task: node ids of unchanged test files; test files changed
-    /// in the range run whole (their node ids at base may not exist any more).
-    public static func apply(_ selection: Selection, to task: inout ReviewTask, baseTree: String) {
+    /// Applies a selection to a task: the map's valid tests, then the tests the import graph
+    /// chose that the map cannot vouch for (files not recorded or changed since: whole; stale
+    /// entries: by node), then test files changed in the range (whole; their node ids at base
+    /// may not exist any more).
+    func apply(_ selection: Selection, to task: inout ReviewTask, drift: MapDrift, baseCommit: String) {
         switch selection {
         case .fallback(let reason):
             task.testSelection = TestSelection.impactMapFallback(reason)
-        case .tests(let nodes):
+        case .tests(let nodes, let staleNodes):
             let changed = task.tests.filter { task.changedTests.contains($0) }
-            var files: [String] = changed
+            var files: [String] = []
+            var reasons: [String: String] = [:]
             var kept: [String] = []
+            func add(_ file: String, _ reason: String) {
+                if reasons[file] == nil {
+                    files.append(file)
+                    reasons[file] = reason
+                }
+            }
+            for file in changed { add(file, "changed in the range") }
             for node in nodes {
                 let file = String(node.prefix { $0 != ":" })
                 if task.changedTests.contains(file) { continue }
                 kept.append(node)
-                if !files.contains(file) { files.append(file) }
+                add(file, "runs the changed lines at base (impact map)")
             }
-            var reasons: [String: String] = [:]
-            for file in files {
-                reasons[file] = task.changedTests.contains(file)
-                    ? "changed in the range" : "runs the changed lines at base (impact map)"
+            let mapped = kept.count
+            var whole: [String] = []
+            let recordedFiles = Set(testFiles)
+            // A test file that is new or changed since the map's tree runs whole: its node
+            // ids there may not exist any more.
+            func isUnknown(_ file: String) -> Bool { !recordedFiles.contains(file) || drift.changedFiles.contains(file) }
+            for node in staleNodes {
+                let file = String(node.prefix { $0 != ":" })
+                if task.changedTests.contains(file) || kept.contains(node) || whole.contains(file) { continue }
+                if isUnknown(file) {
+                    whole.append(file)
+                    add(file, "ran this file where the impact map was recorded; changed since")
+                } else {
+                    kept.append(node)
+                    add(file, "ran this file where the impact map was recorded; its code changed since")
+                }
+            }
+            for file in task.tests where reasons[file] == nil {
+                let why = task.testReasons[file] ?? "import graph"
+                if isUnknown(file) {
+                    whole.append(file)
+                    add(file, "\(why); not in the impact map yet")
+                } else if let stale = drift.staleNodes[file], !stale.isEmpty {
+                    for node in stale where !kept.contains(node) { kept.append(node) }
+                    add(file, "\(why); \(stale.count) of its test(s) changed since the impact map was recorded")
+                }
             }
             task.tests = files
             task.testReasons = reasons
-            task.testNodes = kept + changed
-            task.testSelection = TestSelection.impactMap(baseTree: baseTree, count: kept.count)
+            task.testNodes = kept + whole + changed
+            task.testSelection = TestSelection.impactMap(
+                commit: drift.isCurrent ? baseCommit : commit, count: mapped,
+                reselected: kept.count - mapped + whole.count, changedFiles: drift.isCurrent ? 0 : drift.changedFiles.count)
         }
+    }
+
+    /// This map brought to the base `drift` was computed for: entries that still hold are
+    /// kept, stale ones replaced by `refresh` (a recording of those tests at that base) or,
+    /// without one, dropped with their files marked as not recorded.
+    func merged(with drift: MapDrift, refresh: Recording?, refreshedFiles: Set<String>) -> ImpactMap {
+        var map = self
+        map.tree = drift.tree
+        map.commit = drift.commit
+        map.blobs = drift.blobs
+        map.refreshed = Date().timeIntervalSince1970
+        for path in drift.changedFiles {
+            map.files[path] = drift.fingerprints[path]
+        }
+        let present = Set(drift.blobs.keys)
+        var keptTests: [Test] = []
+        var droppedFiles = Set<String>()
+        var refreshedNodes = Set<String>()
+        for entry in refresh?.tests ?? [] { refreshedNodes.insert(ImpactMap.withoutParameters(entry.node)) }
+        for (index, test) in tests.enumerated() {
+            guard present.contains(test.file) else { continue }
+            let node = ImpactMap.withoutParameters(test.node)
+            if refresh != nil && (refreshedFiles.contains(test.file) || refreshedNodes.contains(node)) { continue }
+            if drift.staleTests.contains(index) {
+                droppedFiles.insert(test.file)
+                continue
+            }
+            keptTests.append(test)
+        }
+        var recordedFiles = Set(testFiles).subtracting(drift.changedFiles).intersection(present)
+        if let refresh {
+            for (path, file) in refresh.files { map.files[path] = file }
+            keptTests += refresh.tests.map { Test(node: $0.node, ran: $0.ran, tree: drift.tree) }
+            recordedFiles.formUnion(refreshedFiles)
+        }
+        recordedFiles.subtract(droppedFiles)
+        map.files = map.files.filter { present.contains($0.key) }
+        map.tests = keptTests.sorted { $0.node < $1.node }
+        map.testFiles = recordedFiles.sorted()
+        return map
     }
 }

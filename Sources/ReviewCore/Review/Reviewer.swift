@@ -89,8 +89,9 @@ public struct Reviewer {
         // The planner gave every task the revision's import roots.
         let importRoots = Prefetch.importPaths(of: tasks)
         let selection = TestSelectionStage.select(
-            &tasks, range: range, store: cache.store, configuration: configuration, toolbox: toolbox, base: base,
-            importPaths: importRoots)
+            &tasks, range: range, repository: project.repository, store: cache.store, configuration: configuration,
+            toolbox: toolbox, base: base, importPaths: importRoots)
+        for text in selection.notes { note(text, &result) }
         // A map's selection replaces the import graph's, and with it the planner's bound.
         let mapped = Set(tasks.filter { $0.testNodes != nil }.map(\.path))
         result.skipped.removeAll { mapped.contains($0.path) && $0.isBudget }
@@ -141,8 +142,9 @@ public struct Reviewer {
         result.addUntestedBudgetFiles()
         for text in outcomes.flatMap(\.notes) { note(text, &result) }
         clock.end("investigate tasks")
-        if let text = selection.finish() {
-            note(text, &result)
+        let recorded = selection.finish()
+        if !recorded.isEmpty {
+            for text in recorded { note(text, &result) }
             clock.end("record the impact map at base (beside the review)")
         }
         cache.keepPlan(

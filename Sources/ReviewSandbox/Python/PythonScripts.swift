@@ -86,14 +86,76 @@ sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results)
     /// Prints whether pytest can be found (without importing it, which is slow).
     static let hasPytest = "import importlib.util; print(importlib.util.find_spec('pytest') is not None)"
 
+    /// Fingerprints of a Python file's code, shared by ``impactRecorder`` and
+    /// ``fingerprints``: every function or method (at any depth) by qualified name
+    /// (`Class.method`, `outer.<locals>.inner`), with its line range (from its first
+    /// decorator) and a digest of its syntax tree, which ignores comments, blank lines and
+    /// where in the file it sits; and one digest of the module-level code: the module with
+    /// every function body left out (imports, constants, class bodies, decorators,
+    /// signatures and defaults: what runs when the module is imported).
+    static let fingerprintFunctions = #"""
+import ast, hashlib
+def _digest(node):
+    return hashlib.sha1(ast.dump(node).encode()).hexdigest()[:20]
+def fingerprint_source(source, filename):
+    tree = ast.parse(source, filename)
+    functions = []
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = prefix + child.name
+                start = min([child.lineno] + [d.lineno for d in child.decorator_list])
+                functions.append({"name": name, "start": start, "end": child.end_lineno, "fingerprint": _digest(child)})
+                visit(child, name + ".<locals>.")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+    visit(tree, "")
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.body = []
+    return {"module": _digest(tree), "functions": functions}
+def function_of(entry, line, name):
+    """The qualified name of the function a code object belongs to: the function that starts
+    at its first line with its name, else (a lambda, a comprehension) the innermost function
+    around that line; None for module-level code."""
+    inner = None
+    for function in entry["functions"]:
+        if function["start"] == line and function["name"].rsplit(".", 1)[-1] == name:
+            return function["name"]
+        if function["start"] <= line <= function["end"]:
+            if inner is None or function["start"] >= inner["start"]:
+                inner = function
+    return inner["name"] if inner else None
+
+"""#
+
+    /// Writes the fingerprints (see ``fingerprintFunctions``) of each file named in the
+    /// arguments as one JSON object, path -> fingerprints (`null` when it does not parse),
+    /// to `$REVIEW_FINGERPRINTS_OUT`.
+    static let fingerprints = fingerprintFunctions + #"""
+import json, os, sys
+result = {}
+for path in sys.argv[1:]:
+    try:
+        with open(path, "rb") as handle:
+            result[path] = fingerprint_source(handle.read(), path)
+    except Exception:
+        result[path] = None
+with open(os.environ["REVIEW_FINGERPRINTS_OUT"], "w") as handle:
+    json.dump(result, handle)
+"""#
+
     /// Runs pytest (arguments after the script) with a plugin that records which functions
     /// of the project each test executes, and writes the map as JSON to
     /// `$REVIEW_IMPACT_OUT`. cProfile (C, call events only) records the test's own thread;
     /// threads a test starts get a profile hook of their own. Functions that ran outside
-    /// any test (at import, during collection) are marked: they affect every importer. Per
-    /// file, every function's line range is listed (executed or not), from the file's
-    /// compiled code objects.
-    static let impactRecorder = #"""
+    /// any test (at import, during collection) are marked: they affect every importer. Each
+    /// file a test ran code of gets its fingerprints (``fingerprintFunctions``), and each
+    /// test the qualified names of the functions it ran, so the map stays meaningful at
+    /// later revisions where the file did not change.
+    static let impactRecorder = fingerprintFunctions + #"""
 import cProfile, json, os, sys, threading
 import pytest
 ROOT = os.path.realpath(os.getcwd()) + os.sep
@@ -137,50 +199,40 @@ class Recorder:
             self.harvest(codes)
             self.seen.setdefault(item.nodeid, set()).update(codes)
             self.profiler.enable(subcalls=False, builtins=False)
-def functions(code, out):
-    for const in code.co_consts:
-        if hasattr(const, "co_code"):
-            if const.co_flags & 3 == 3:
-                out.append(const)
-            functions(const, out)
-def last_line(code):
-    end = code.co_firstlineno
-    for _, _, line in code.co_lines():
-        if line is not None and line > end:
-            end = line
-    for const in code.co_consts:
-        if hasattr(const, "co_code"):
-            end = max(end, last_line(const))
-    return end
 recorder = Recorder()
 recorder.profiler.enable(subcalls=False, builtins=False)
 status = pytest.main(sys.argv[1:], plugins=[recorder])
 recorder.harvest(recorder.outside)
-outside = {(code.co_filename, code.co_firstlineno, code.co_name) for code in recorder.outside}
-tests = sorted(recorder.seen)
-number = {test: index for index, test in enumerate(tests)}
-executed = {}
-for test, codes in recorder.seen.items():
-    for code in codes:
-        executed.setdefault((code.co_filename, code.co_firstlineno, code.co_name), set()).add(number[test])
+entries = {}
+def entry_of(filename):
+    if filename not in entries:
+        try:
+            with open(filename, "rb") as handle:
+                entries[filename] = fingerprint_source(handle.read(), filename)
+        except Exception:
+            entries[filename] = None
+    return entries[filename]
+def key_of(code):
+    # Module code is not a function, but its file gets fingerprints: importers depend on it.
+    entry = entry_of(code.co_filename)
+    if entry is None or code.co_name == "<module>":
+        return None
+    name = function_of(entry, code.co_firstlineno, code.co_name)
+    return (code.co_filename, name) if name else None
+outside = {key for key in map(key_of, recorder.outside) if key}
+tests = []
+for node in sorted(recorder.seen):
+    ran = sorted({key for key in map(key_of, recorder.seen[node]) if key})
+    tests.append({"node": node, "ran": [[os.path.relpath(os.path.realpath(f), ROOT), name] for f, name in ran]})
 files = {}
-for filename in sorted({key[0] for key in executed} | {key[0] for key in outside}):
-    try:
-        with open(filename, "rb") as handle:
-            module = compile(handle.read(), filename, "exec")
-    except Exception:
+for filename, entry in entries.items():
+    if entry is None:
         continue
-    found = []
-    functions(module, found)
-    entries = []
-    for code in found:
-        tests_of = sorted(executed.get((filename, code.co_firstlineno, code.co_name), ()))
-        key = (filename, code.co_firstlineno, code.co_name)
-        entries.append({"start": code.co_firstlineno, "end": last_line(code), "name": code.co_name, "tests": tests_of,
-                        "outside": key in outside})
-    files[os.path.relpath(os.path.realpath(filename), ROOT)] = entries
+    for function in entry["functions"]:
+        function["outside"] = (filename, function["name"]) in outside
+    files[os.path.relpath(os.path.realpath(filename), ROOT)] = entry
 with open(OUT, "w") as handle:
-    json.dump({"version": 1, "status": int(status), "tests": tests, "files": files}, handle)
+    json.dump({"status": int(status), "tests": tests, "files": files}, handle)
 sys.exit(int(status))
 """#
 }

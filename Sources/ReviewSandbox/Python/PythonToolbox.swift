@@ -324,6 +324,19 @@ public final class PythonToolbox: Sendable {
         return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
     }
 
+    /// Fingerprints of files (relative paths) of the revision at `root`, as JSON: path ->
+    /// `{"module", "functions"}` or `null` for a file that does not parse (see
+    /// `PythonScripts.fingerprintFunctions`); `nil` when the interpreter did not answer.
+    public func fingerprints(_ files: [String], root: String) throws(SandboxError) -> Data? {
+        guard !files.isEmpty else { return Data("{}".utf8) }
+        let output = try sandbox.makeOutputDirectory()
+        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
+        var command = command([interpreter.path, "-c", PythonScripts.fingerprints] + files, root: root, output: output)
+        command.environment["REVIEW_FINGERPRINTS_OUT"] = Self.outputRoot + "/fingerprints.json"
+        _ = try sandbox.run(command)
+        return FileManager.default.contents(atPath: output + "/fingerprints.json")
+    }
+
     /// The pytest options of every session: quiet, node ids relative to the source root, and
     /// one broken file does not stop the others. The source is a scratch copy, so pytest's
     /// cache and plugins that write into the tree work as on a developer's machine.

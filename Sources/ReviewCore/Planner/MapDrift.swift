@@ -1,0 +1,153 @@
+import Foundation
+import ReviewGit
+import ReviewSandbox
+
+/// How far an impact map is from a base: which files changed between the tree the map holds
+/// at and the base, and which of its entries no longer hold there.
+///
+/// What changed is found from blob ids alone: the map keeps the blob id of every Python file
+/// and pytest configuration file of its tree, and the base's tree listing gives the new ones
+/// (no checkout, no rescan of file contents, and the map's own commit need not be in the
+/// repository, as after a shallow CI clone). Only the changed files that matter are
+/// fingerprinted at base, in one sandboxed interpreter.
+///
+/// An entry is stale when its test file changed, when a `conftest.py` above it changed,
+/// when a function it ran changed or went away, or when the module-level code of a module
+/// it depends on changed: a module it ran code of, or one its test file imports directly
+/// or through other modules (the import graph at base).
+struct MapDrift: Sendable {
+    /// The base's tree and commit.
+    var tree: String
+    var commit: String
+    /// Blob ids at base of the Python and pytest configuration files.
+    var blobs: [String: String]
+    /// Files added, removed or modified since the map's tree.
+    var changedFiles: Set<String>
+    /// Fingerprints at base of the changed files the map or the review needs.
+    var fingerprints: [String: ImpactMap.SourceFile]
+    /// Indexes into ``ImpactMap/tests`` of the entries that no longer hold.
+    var staleTests: Set<Int>
+    /// Test file -> its stale entries, as node ids without parameters.
+    var staleNodes: [String: [String]]
+
+    /// Whether the map is at the base's tree already.
+    var isCurrent: Bool { changedFiles.isEmpty }
+
+    /// The files whose blob ids the map keeps.
+    static func isTracked(_ path: String) -> Bool {
+        path.hasSuffix(".py") || ["pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"].contains(path)
+    }
+
+    /// The blob ids a map keeps, from a tree listing.
+    static func blobs(of listing: TreeListing) -> [String: String] {
+        var blobs: [String: String] = [:]
+        for (path, entry) in listing.entries where isTracked(path) { blobs[path] = entry.id.hex }
+        return blobs
+    }
+
+    /// The drift of `map` to the base `files` (a tree listing of `commit`).
+    ///
+    /// - Parameters:
+    ///   - fingerprint: fingerprints files of the base (relative paths); `nil` when the
+    ///     interpreter could not.
+    ///   - needed: files whose fingerprints the review needs when they changed (the tasks'
+    ///     base paths).
+    /// - Returns: `nil` when the pytest configuration decides collection differently now:
+    ///   the map is of another suite.
+    static func compute(
+        map: ImpactMap, base files: TreeFiles, tree: String, commit: String, configuration: Configuration,
+        needed: Set<String>, fingerprint: ([String]) -> [String: ImpactMap.SourceFile]?
+    ) -> MapDrift? {
+        let blobs = blobs(of: files.listing)
+        var drift = MapDrift(
+            tree: tree, commit: commit, blobs: blobs, changedFiles: [], fingerprints: [:], staleTests: [],
+            staleNodes: [:])
+        for (path, id) in blobs where map.blobs[path] != id { drift.changedFiles.insert(path) }
+        for path in map.blobs.keys where blobs[path] == nil { drift.changedFiles.insert(path) }
+        guard !drift.changedFiles.isEmpty else { return drift }
+        let pytest = PytestSettings(files: files)
+        guard pytest.fingerprint == map.settings else { return nil }
+
+        let wanted = drift.changedFiles.filter { blobs[$0] != nil && $0.hasSuffix(".py") && (map.files[$0] != nil || needed.contains($0)) }
+        if !wanted.isEmpty {
+            drift.fingerprints = fingerprint(wanted.sorted()) ?? [:]
+        }
+        // What changed in the files the map's tests ran code of.
+        var changedModules: [String] = []
+        var changedFunctions = Set<String>()
+        for path in drift.changedFiles {
+            guard let old = map.files[path] else { continue }
+            guard let new = drift.fingerprints[path] else {
+                changedModules.append(path)
+                continue
+            }
+            if new.module != old.module { changedModules.append(path) }
+            let now = Dictionary(new.functions.map { ($0.name, $0.fingerprint) }, uniquingKeysWith: { first, _ in first })
+            for function in old.functions where now[function.name] != function.fingerprint {
+                changedFunctions.insert(path + "\u{0}" + function.name)
+            }
+        }
+        let conftests = drift.changedFiles.filter { ($0 as NSString).lastPathComponent == "conftest.py" }
+            .map { ($0 as NSString).deletingLastPathComponent }
+        // Test files that import a module whose import-time code changed.
+        var importers = Set<String>()
+        if !changedModules.isEmpty {
+            let index = TestIndex(files: files, configuration: configuration, pytest: pytest)
+            let graph = ImportGraph(files: files, tests: index.files)
+            let layouts = ModuleLayouts(files: files)
+            for path in changedModules {
+                guard let module = layouts.module(of: path) else { continue }
+                for (test, _) in graph.tests(reaching: module) { importers.insert(test) }
+            }
+        }
+        let moduleChanged = Set(changedModules)
+        for (index, test) in map.tests.enumerated() {
+            let file = test.file
+            var stale = drift.changedFiles.contains(file) || importers.contains(file)
+                || conftests.contains { $0.isEmpty || file.hasPrefix($0 + "/") }
+            if !stale {
+                stale = test.ran.contains { pair in
+                    pair.count == 2 && (moduleChanged.contains(pair[0]) || changedFunctions.contains(pair[0] + "\u{0}" + pair[1]))
+                }
+            }
+            guard stale else { continue }
+            drift.staleTests.insert(index)
+            let node = ImpactMap.withoutParameters(test.node)
+            if !(drift.staleNodes[file]?.contains(node) ?? false) { drift.staleNodes[file, default: []].append(node) }
+        }
+        return drift
+    }
+
+    /// A drift of nothing: the map is at `map.tree`.
+    static func none(_ map: ImpactMap) -> MapDrift {
+        MapDrift(
+            tree: map.tree, commit: map.commit, blobs: map.blobs, changedFiles: [], fingerprints: [:], staleTests: [],
+            staleNodes: [:])
+    }
+
+    /// What a refresh records at base: test files that are not in the map or changed since
+    /// (whole), and the stale entries of the others (by node id), in `testFiles` order.
+    func refreshTargets(map: ImpactMap, testFiles: [String]) -> (files: [String], nodes: [String]) {
+        let recorded = Set(map.testFiles)
+        var files: [String] = []
+        var nodes: [String] = []
+        for file in testFiles {
+            if !recorded.contains(file) || changedFiles.contains(file) {
+                files.append(file)
+            } else if let stale = staleNodes[file] {
+                nodes += stale
+            }
+        }
+        return (files, nodes)
+    }
+}
+
+extension PytestSettings {
+    /// The settings that decide what is collected, as one line.
+    var fingerprint: String {
+        [
+            source ?? "-", pythonFiles.joined(separator: " "), testPaths.joined(separator: " "),
+            noRecurseDirs.joined(separator: " "), pythonpath.joined(separator: " "), addopts.joined(separator: " "),
+        ].joined(separator: "\n")
+    }
+}
