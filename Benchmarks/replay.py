@@ -1,20 +1,26 @@
 #!/usr/bin/env python3
 """Replay a real project's history commit by commit, as CI reviews each push.
 
-usage: replay.py REVIEW_BINARY [--project NAME] [--commits N] [--verbose]
+usage: replay.py REVIEW_BINARY [--project NAME] [--commits N] [--repositories DIR] [--verbose]
 
-A project's history is built from its successive releases on PyPI (pinned below; source
-distributions with their test suites, fetched with pip and never committed here): one
-commit per release, in order. For each commit X after the first it runs, with X checked
-out, `review --format json X^..X` (the result cache and impact maps kept from commit to
-commit, as a CI cache keeps them) and, as the oracle, the project's whole suite at X and
-at X^ with per-test results (junit XML). A test *newly fails* at X when it fails at X and
-did not fail at X^ (or did not exist there).
+Two kinds of history, both pinned below:
+  - a real repository's first-parent history (each commit a merged pull request, as CI
+    sees pushes to main): the last N commits up to a pinned tip, from a local clone under
+    --repositories (`<owner>+<name>/repo`, as the tool library's fetch leaves it) or
+    cloned from GitHub; never committed here;
+  - successive releases on PyPI (source distributions with their test suites): one commit
+    per release, in order.
+For each commit X after the first it runs, with X checked out, `review --format json X^..X`
+(the result cache and the impact map kept from commit to commit in the repository's
+.git/review, as a CI cache keeps them) and, as the oracle, the project's whole suite at X
+and at X^ with per-test results (junit XML). A test *newly fails* at X when it fails at X
+and did not fail at X^ (or did not exist there).
 
 Per project and in total it prints:
   unconfirmed errors: N   error findings on commits where no test newly fails, each listed
   regressions flagged: F / R   commits where a test newly fails and review reported an error
-  time: the first commit apart, then median review / median full suite, and the sums.
+  time: the first commit apart (it records the impact map), then median review / median
+  full suite over the rest, and the sums of both.
 """
 import argparse
 import json
@@ -29,6 +35,14 @@ import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from quality import GIT_ENV, PYTHON, fetch, git, unpack  # noqa: E402
+
+# Real repositories: name, GitHub owner/name, pinned tip, first-parent commits to review,
+# PYTHONPATH entries, test arguments.
+REPOSITORIES = [
+    ("more-itertools@git", "more-itertools/more-itertools", "2fe1b2eeb9d75f994113fe3ac76d14b6bcd6fb10", 31,
+     [], ["tests"]),
+    ("toolz@git", "pytoolz/toolz", "568c2b8393973cd172a466546c9d95779c452438", 31, [], ["toolz"]),
+]
 
 # name, releases in order (consecutive), PYTHONPATH entries, test arguments (none: pytest's discovery)
 PROJECTS = [
@@ -75,6 +89,22 @@ def build_history(name, versions, cache, work):
     return repo, commits, fetched
 
 
+def clone_history(name, slug, tip, count, repositories, work):
+    """A clone of a real repository and the last `count` + 1 first-parent commits up to
+    `tip`, oldest first (the first is the starting point)."""
+    repo = os.path.join(work, name)
+    local = os.path.join(repositories, slug.replace("/", "+"), "repo")
+    source = local if os.path.isdir(local) else f"https://github.com/{slug}"
+    result = subprocess.run(["git", "clone", "-q", source, repo], env=GIT_ENV, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{name}: cannot clone {source}: {result.stderr.strip()} "
+                         f"(put a clone of https://github.com/{slug} at {local})")
+    commits = git(repo, "rev-list", "--first-parent", f"--max-count={count + 1}", tip).split()
+    commits.reverse()
+    git(repo, "checkout", "-q", "--detach", tip)
+    return repo, commits, [commit[:9] for commit in commits]
+
+
 def failing_tests(repo, paths, test_args, timeout=1800):
     """The suite at the checked-out commit: (failing node ids or None when it did not run, seconds)."""
     junit = tempfile.mktemp(suffix=".xml")
@@ -111,8 +141,8 @@ def review(binary, repo, spec):
     return [f for f in report["findings"] if f["severity"] == "error"], seconds, ""
 
 
-def replay(binary, name, versions, paths, test_args, cache, work, verbose):
-    repo, commits, versions = build_history(name, versions, cache, work)
+def replay(binary, history, paths, test_args, verbose):
+    name, repo, commits, versions = history
     rows = []
     previous = None
     for index, commit in enumerate(commits):
@@ -163,19 +193,33 @@ def main():
     parser.add_argument("--commits", type=int, default=0, help="replay only the first N commits of each project")
     parser.add_argument("--cache", default=os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
                                                          "review-quality"))
+    parser.add_argument("--repositories", default="/work/.mirror",
+                        help="where local clones of the pinned repositories are (<owner>+<name>/repo)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     binary = os.path.abspath(args.review)
-    projects = [p for p in PROJECTS if not args.project or p[0] in args.project]
+    known = [r[0] for r in REPOSITORIES] + [p[0] for p in PROJECTS]
+    unknown = set(args.project) - set(known)
+    if unknown:
+        raise SystemExit(f"unknown project(s): {', '.join(sorted(unknown))}; known: {', '.join(known)}")
     work = tempfile.mkdtemp(prefix="review-replay-")
     os.chmod(work, 0o755)
     totals = [0, 0, 0, 0]
     try:
-        for name, versions, paths, test_args in projects:
-            if args.commits:
-                versions = versions[:args.commits]
-            rows = replay(binary, name, versions, paths, test_args, args.cache, work, args.verbose)
-            for i, value in enumerate(summarize(name, rows)):
+        histories = []
+        for name, slug, tip, count, paths, test_args in REPOSITORIES:
+            if not args.project or name in args.project:
+                count = min(count, args.commits) if args.commits else count
+                repo, commits, labels = clone_history(name, slug, tip, count, args.repositories, work)
+                histories.append(((name, repo, commits, labels), paths, test_args))
+        for name, versions, paths, test_args in PROJECTS:
+            if not args.project or name in args.project:
+                versions = versions[:args.commits] if args.commits else versions
+                repo, commits, fetched = build_history(name, versions, args.cache, work)
+                histories.append(((name, repo, commits, fetched), paths, test_args))
+        for history, paths, test_args in histories:
+            rows = replay(binary, history, paths, test_args, args.verbose)
+            for i, value in enumerate(summarize(history[0], rows)):
                 totals[i] += value
     finally:
         shutil.rmtree(work, ignore_errors=True)

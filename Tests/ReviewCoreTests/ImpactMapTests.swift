@@ -130,6 +130,50 @@ struct ImpactMapTests {
             "\(again)")
     }
 
+    @Test func addingAFunctionLeavesOtherEntriesValidButAChangedConstantDoesNot() throws {
+        let project = try PythonProject(files: Self.files)
+        try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
+        _ = try project.review()
+        func moveBase(_ edit: (String) -> String) throws {
+            try project.repository.git(["checkout", "-q", "main"])
+            let path = project.repository.path + "/calc/core.py"
+            try project.repository.write("calc/core.py", edit(try String(contentsOfFile: path, encoding: .utf8)))
+            try project.repository.commit("base moves")
+            try project.repository.git(["checkout", "-q", "feature"])
+            try project.repository.git(["rebase", "-q", "main"])
+        }
+        // A new function, exported: no entry depends on it.
+        try moveBase { "__all__ = ['double', 'triple', 'quadruple']\n" + $0 + "\n\ndef quadruple(x):\n    return x * 4\n" }
+        let added = try project.review()
+        #expect(added.output.err.contains("by recording 0 stale or new test(s)"), "\(added)")
+        #expect(try task(added)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double"], "\(added)")
+        #expect(added.status == 1, "\(added)")
+        // A test added to a recorded test file: the file's other entries still hold.
+        try project.repository.git(["checkout", "-q", "main"])
+        let tests = project.repository.path + "/tests/test_dynamic.py"
+        try project.repository.write(
+            "tests/test_dynamic.py",
+            try String(contentsOfFile: tests, encoding: .utf8) + "\n\ndef test_double_zero():\n    assert load('core').double(0) == 0\n")
+        try project.repository.commit("a new test")
+        try project.repository.git(["checkout", "-q", "feature"])
+        try project.repository.git(["rebase", "-q", "main"])
+        let newTest = try project.review()
+        #expect(newTest.output.err.contains("by recording 1 stale or new test(s)"), "\(newTest)")
+        #expect(try task(newTest)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double"], "\(newTest)")
+        let recorded = try project.review(["--no-cache"])
+        #expect(
+            try task(recorded)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_double_zero"],
+            "the new test is in the map now: \(recorded)")
+        // A module-level constant: every test that ran code of the module may see it.
+        try moveBase { $0.replacingOccurrences(of: "LIMIT = 10", with: "LIMIT = 12") }
+        let constant = try project.review()
+        #expect(
+            try task(constant)["testNodes"] as? [String] == [
+                "tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_double_zero", "tests/test_dynamic.py::test_triple",
+            ], "\(constant)")
+        #expect(constant.output.err.contains("by recording 3 stale or new test(s)"), "\(constant)")
+    }
+
     @Test func thePrePushPresetNeverRecordsAMap() throws {
         let project = try PythonProject(files: Self.files)
         try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")

@@ -192,10 +192,9 @@ public struct ImpactMap: Codable, Sendable {
             }
             let mapped = kept.count
             var whole: [String] = []
-            let recordedFiles = Set(testFiles)
-            // A test file that is new or changed since the map's tree runs whole: its node
-            // ids there may not exist any more.
-            func isUnknown(_ file: String) -> Bool { !recordedFiles.contains(file) || drift.changedFiles.contains(file) }
+            // A test file that is new, or changed at module level since the map's tree, runs
+            // whole: its node ids there may not exist any more.
+            func isUnknown(_ file: String) -> Bool { drift.isUnknown(file, in: self) }
             for node in staleNodes {
                 let file = String(node.prefix { $0 != ":" })
                 if task.changedTests.contains(file) || kept.contains(node) || whole.contains(file) { continue }
@@ -204,6 +203,7 @@ public struct ImpactMap: Codable, Sendable {
                     add(file, "ran this file where the impact map was recorded; changed since")
                 } else {
                     kept.append(node)
+                    for new in drift.newNodes[file] ?? [] where !kept.contains(new) { kept.append(new) }
                     add(file, "ran this file where the impact map was recorded; its code changed since")
                 }
             }
@@ -212,9 +212,11 @@ public struct ImpactMap: Codable, Sendable {
                 if isUnknown(file) {
                     whole.append(file)
                     add(file, "\(why); not in the impact map yet")
-                } else if let stale = drift.staleNodes[file], !stale.isEmpty {
-                    for node in stale where !kept.contains(node) { kept.append(node) }
-                    add(file, "\(why); \(stale.count) of its test(s) changed since the impact map was recorded")
+                } else {
+                    let again = drift.reselected(in: file)
+                    guard !again.isEmpty else { continue }
+                    for node in again where !kept.contains(node) { kept.append(node) }
+                    add(file, "\(why); \(again.count) of its test(s) new or changed since the impact map was recorded")
                 }
             }
             task.tests = files
@@ -253,7 +255,9 @@ public struct ImpactMap: Codable, Sendable {
             }
             keptTests.append(test)
         }
-        var recordedFiles = Set(testFiles).subtracting(drift.changedFiles).intersection(present)
+        var recordedFiles = Set(testFiles).subtracting(drift.wholeFiles).intersection(present)
+        // Without a refresh, the tests a file gained are not in the map: the file is not either.
+        if refresh == nil { droppedFiles.formUnion(drift.newNodes.keys) }
         if let refresh {
             for (path, file) in refresh.files { map.files[path] = file }
             keptTests += refresh.tests.map { Test(node: $0.node, ran: $0.ran, tree: drift.tree) }

@@ -29,6 +29,11 @@ struct MapDrift: Sendable {
     var staleTests: Set<Int>
     /// Test file -> its stale entries, as node ids without parameters.
     var staleNodes: [String: [String]]
+    /// Recorded test files that changed at module level (or no longer parse): they run and
+    /// are recorded whole. Other changed test files keep their valid entries.
+    var wholeFiles: Set<String> = []
+    /// Recorded test files -> the test functions added since, as node ids.
+    var newNodes: [String: [String]] = [:]
 
     /// Whether the map is at the base's tree already.
     var isCurrent: Bool { changedFiles.isEmpty }
@@ -68,7 +73,10 @@ struct MapDrift: Sendable {
         let pytest = PytestSettings(files: files)
         guard pytest.fingerprint == map.settings else { return nil }
 
-        let wanted = drift.changedFiles.filter { blobs[$0] != nil && $0.hasSuffix(".py") && (map.files[$0] != nil || needed.contains($0)) }
+        let recordedTests = Set(map.testFiles)
+        let wanted = drift.changedFiles.filter {
+            blobs[$0] != nil && $0.hasSuffix(".py") && (map.files[$0] != nil || needed.contains($0) || recordedTests.contains($0))
+        }
         if !wanted.isEmpty {
             drift.fingerprints = fingerprint(wanted.sorted()) ?? [:]
         }
@@ -81,11 +89,14 @@ struct MapDrift: Sendable {
                 changedModules.append(path)
                 continue
             }
-            if new.module != old.module { changedModules.append(path) }
             let now = Dictionary(new.functions.map { ($0.name, $0.fingerprint) }, uniquingKeysWith: { first, _ in first })
+            var importTime = new.module != old.module
             for function in old.functions where now[function.name] != function.fingerprint {
                 changedFunctions.insert(path + "\u{0}" + function.name)
+                // A function that runs at import changes what every importer sees.
+                if function.outside == true { importTime = true }
             }
+            if importTime { changedModules.append(path) }
         }
         let conftests = drift.changedFiles.filter { ($0 as NSString).lastPathComponent == "conftest.py" }
             .map { ($0 as NSString).deletingLastPathComponent }
@@ -101,9 +112,25 @@ struct MapDrift: Sendable {
             }
         }
         let moduleChanged = Set(changedModules)
+        // A changed test file: whole when its module-level code changed, else only the tests
+        // whose functions changed (found below) and the test functions it gained.
+        for file in recordedTests.intersection(drift.changedFiles) where blobs[file] != nil {
+            guard let new = drift.fingerprints[file], let old = map.files[file], !moduleChanged.contains(file) else {
+                drift.wholeFiles.insert(file)
+                continue
+            }
+            let known = Set(old.functions.map(\.name))
+            let added = new.functions.map(\.name).filter { name in
+                !known.contains(name) && !name.contains("<locals>")
+                    && (name.split(separator: ".").last ?? "").hasPrefix("test")
+            }
+            if !added.isEmpty {
+                drift.newNodes[file] = added.map { file + "::" + $0.replacingOccurrences(of: ".", with: "::") }
+            }
+        }
         for (index, test) in map.tests.enumerated() {
             let file = test.file
-            var stale = drift.changedFiles.contains(file) || importers.contains(file)
+            var stale = blobs[file] == nil || drift.wholeFiles.contains(file) || importers.contains(file)
                 || conftests.contains { $0.isEmpty || file.hasPrefix($0 + "/") }
             if !stale {
                 stale = test.ran.contains { pair in
@@ -125,17 +152,28 @@ struct MapDrift: Sendable {
             staleNodes: [:])
     }
 
-    /// What a refresh records at base: test files that are not in the map or changed since
-    /// (whole), and the stale entries of the others (by node id), in `testFiles` order.
+    /// Whether a test file runs and is recorded whole: not in the map, or changed at module
+    /// level since.
+    func isUnknown(_ file: String, in map: ImpactMap) -> Bool {
+        wholeFiles.contains(file) || !map.testFiles.contains(file)
+    }
+
+    /// The tests of a known test file to run again: stale entries and new test functions.
+    func reselected(in file: String) -> [String] {
+        (staleNodes[file] ?? []) + (newNodes[file] ?? []).filter { !(staleNodes[file] ?? []).contains($0) }
+    }
+
+    /// What a refresh records at base: test files that are not in the map or changed at
+    /// module level since (whole), and the stale and new tests of the others (by node id),
+    /// in `testFiles` order.
     func refreshTargets(map: ImpactMap, testFiles: [String]) -> (files: [String], nodes: [String]) {
-        let recorded = Set(map.testFiles)
         var files: [String] = []
         var nodes: [String] = []
         for file in testFiles {
-            if !recorded.contains(file) || changedFiles.contains(file) {
+            if isUnknown(file, in: map) {
                 files.append(file)
-            } else if let stale = staleNodes[file] {
-                nodes += stale
+            } else {
+                nodes += reselected(in: file)
             }
         }
         return (files, nodes)

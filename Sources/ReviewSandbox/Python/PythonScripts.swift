@@ -89,10 +89,13 @@ sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results)
     /// Fingerprints of a Python file's code, shared by ``impactRecorder`` and
     /// ``fingerprints``: every function or method (at any depth) by qualified name
     /// (`Class.method`, `outer.<locals>.inner`), with its line range (from its first
-    /// decorator) and a digest of its syntax tree, which ignores comments, blank lines and
-    /// where in the file it sits; and one digest of the module-level code: the module with
-    /// every function body left out (imports, constants, class bodies, decorators,
-    /// signatures and defaults: what runs when the module is imported).
+    /// decorator) and a digest of its syntax tree (decorators, signature and defaults
+    /// included), which ignores comments, blank lines and where in the file it sits; and one
+    /// digest of the rest of the module-level code: imports, constants, class bodies
+    /// without their methods. Left out of it: function definitions (each has its own
+    /// digest, so adding a function changes no other test's dependencies), the module's
+    /// docstring, and `__all__`/`__version__` (a name added breaks no test; a name removed
+    /// goes with its function, whose digest then disappears).
     static let fingerprintFunctions = #"""
 import ast, hashlib
 def _digest(node):
@@ -112,9 +115,26 @@ def fingerprint_source(source, filename):
             else:
                 visit(child, prefix)
     visit(tree, "")
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            node.body = []
+    def module_level(body):
+        kept = []
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and \
+                    all(isinstance(t, ast.Name) and t.id in ("__all__", "__version__") for t in targets):
+                continue
+            if isinstance(node, ast.ClassDef):
+                node.body = module_level(node.body)
+            elif isinstance(node, (ast.If, ast.Try)):
+                node.body = module_level(node.body)
+                node.orelse = module_level(node.orelse)
+            kept.append(node)
+        return kept
+    body = tree.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        body = body[1:]
+    tree.body = module_level(body)
     return {"module": _digest(tree), "functions": functions}
 def function_of(entry, line, name):
     """The qualified name of the function a code object belongs to: the function that starts
