@@ -62,7 +62,7 @@ PROJECTS = [
                "imports the mutated package"),
     dict(name="parso", version="0.8.4", mutate=["parso"],
          setup="pytest.ini: testpaths, norecursedirs, --doctest-modules, usefixtures"),
-    dict(name="Markdown", version="3.7", mutate=["markdown"], runner="unittest", tests=["discover", "tests"],
+    dict(name="Markdown", version="3.7", mutate=["markdown"], runner="unittest", tests=["discover", "-s", "tests"],
          setup="unittest suite (tox runs `unittest discover`); one module pytest cannot collect"),
     dict(name="sqlitedict", version="2.1.0", mutate=["sqlitedict.py"],
          deselect=[("tests/test_core.py::SqliteDictTerminateFailTest::test_terminate_cannot_delete",
@@ -208,7 +208,9 @@ def run_suite(repo, project, stop_first=False, timeout=600):
     env = dict(os.environ, PYTHONPATH=":".join(os.path.join(repo, p) for p in project.get("path", [])),
                PYTHONDONTWRITEBYTECODE="1")
     if project.get("runner") == "unittest":
-        command = [PYTHON, "-m", "unittest", "-q"] + (["-f"] if stop_first else []) + project["tests"]
+        # `discover` first: unittest's options follow its subcommand.
+        command = [PYTHON, "-m", "unittest", project["tests"][0], "-q"] + (["-f"] if stop_first else []) \
+            + project["tests"][1:]
     else:
         deselect = [arg for node, _ in project.get("deselect", []) for arg in ("--deselect", node)]
         command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"] + (["-x"] if stop_first else []) \
@@ -504,7 +506,9 @@ def main():
             silent_cases = []
             for case in cases:
                 git(repo, "checkout", "-q", case["branch"])
-                caught, seconds = run_suite(repo, project, stop_first=case["type"] == "mutant")
+                # A mutant that makes the suite hang counts as caught after ten times the base's time.
+                caught, seconds = run_suite(repo, project, stop_first=case["type"] == "mutant",
+                                            timeout=max(60.0, 10 * base_seconds))
                 if case["type"] == "benign":
                     suite_times.append(seconds)
                 git(repo, "checkout", "-q", "main")

@@ -148,6 +148,10 @@ struct ImpactMapTests {
         #expect(added.output.err.contains("by recording 0 stale or new test(s)"), "\(added)")
         #expect(try task(added)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double"], "\(added)")
         #expect(added.status == 1, "\(added)")
+        // An import no function of the module reads: no entry depends on it.
+        try moveBase { "import math\n" + $0 }
+        let imported = try project.review()
+        #expect(imported.output.err.contains("by recording 0 stale or new test(s)"), "\(imported)")
         // A test added to a recorded test file: the file's other entries still hold.
         try project.repository.git(["checkout", "-q", "main"])
         let tests = project.repository.path + "/tests/test_dynamic.py"

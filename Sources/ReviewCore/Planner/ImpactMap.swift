@@ -30,12 +30,18 @@ public struct ImpactMap: Codable, Sendable {
         /// Whether it also ran outside any test (at import or collection), so a change to
         /// it can affect every test that imports its module.
         public var outside: Bool?
+        /// The names its code reads (globals among them).
+        public var names: [String]?
     }
 
     /// The fingerprints of one file.
     public struct SourceFile: Codable, Sendable, Equatable {
-        /// A digest of the module-level code (every function body left out).
+        /// A digest of the module-level code other than functions and top-level imports.
         public var module: String
+        /// Top-level imports: bound name -> digest of where it comes from.
+        public var imports: [String: String]?
+        /// `__all__`, when it is a literal list.
+        public var exports: [String]?
         public var functions: [Function]
     }
 

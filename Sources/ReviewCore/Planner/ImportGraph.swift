@@ -19,6 +19,9 @@ struct ImportGraph {
     /// `conftest.py` module names -> their directory ("" for the root).
     private var conftests: [String: String] = [:]
     private let testFiles: [String]
+    /// Module -> the names other files take from it (`from m import a` -> `a`; `*` for a
+    /// star import).
+    private(set) var namesTaken: [String: Set<String>] = [:]
 
     init(files: ProjectFiles, tests: [String]) {
         testFiles = tests
@@ -38,6 +41,9 @@ struct ImportGraph {
             scanned.append((path, module, imports))
         }
         for entry in scanned {
+            for item in entry.imports where !item.names.isEmpty {
+                namesTaken[item.module, default: []].formUnion(item.names)
+            }
             let resolved = resolve(entry.imports)
             if testSet.contains(entry.path) {
                 testImports[entry.path] = resolved

@@ -83,6 +83,7 @@ struct MapDrift: Sendable {
         // What changed in the files the map's tests ran code of.
         var changedModules: [String] = []
         var changedFunctions = Set<String>()
+        var changedImports: [String: Set<String>] = [:]
         for path in drift.changedFiles {
             guard let old = map.files[path] else { continue }
             guard let new = drift.fingerprints[path] else {
@@ -96,20 +97,48 @@ struct MapDrift: Sendable {
                 // A function that runs at import changes what every importer sees.
                 if function.outside == true { importTime = true }
             }
+            let before = old.imports ?? [:]
+            let after = new.imports ?? [:]
+            let names = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }
+            if !names.isEmpty { changedImports[path] = names }
             if importTime { changedModules.append(path) }
+        }
+        // A changed import concerns the functions of its module that read the name, unless
+        // other modules take the name from it (`from m import name`, or a star import of an
+        // exported name): then it is a change of the module as a whole.
+        // The import graph at base, read once when needed.
+        var built: ImportGraph?
+        func graph() -> ImportGraph {
+            if let built { return built }
+            let made = ImportGraph(
+                files: files, tests: TestIndex(files: files, configuration: configuration, pytest: pytest).files)
+            built = made
+            return made
+        }
+        let layouts = ModuleLayouts(files: files)
+        if !changedImports.isEmpty {
+            for (path, names) in changedImports where !changedModules.contains(path) {
+                let taken = layouts.module(of: path).map { graph().namesTaken[$0] ?? [] } ?? []
+                let exports = Set(drift.fingerprints[path]?.exports ?? []).union(map.files[path]?.exports ?? [])
+                let starred = taken.contains("*")
+                    && names.contains { exports.contains($0) || (exports.isEmpty && !$0.hasPrefix("_")) }
+                if starred || !taken.isDisjoint(with: names) {
+                    changedModules.append(path)
+                    continue
+                }
+                for function in (map.files[path]?.functions ?? []) + (drift.fingerprints[path]?.functions ?? [])
+                where !names.isDisjoint(with: function.names ?? []) {
+                    changedFunctions.insert(path + "\u{0}" + function.name)
+                }
+            }
         }
         let conftests = drift.changedFiles.filter { ($0 as NSString).lastPathComponent == "conftest.py" }
             .map { ($0 as NSString).deletingLastPathComponent }
         // Test files that import a module whose import-time code changed.
         var importers = Set<String>()
-        if !changedModules.isEmpty {
-            let index = TestIndex(files: files, configuration: configuration, pytest: pytest)
-            let graph = ImportGraph(files: files, tests: index.files)
-            let layouts = ModuleLayouts(files: files)
-            for path in changedModules {
-                guard let module = layouts.module(of: path) else { continue }
-                for (test, _) in graph.tests(reaching: module) { importers.insert(test) }
-            }
+        for path in changedModules {
+            guard let module = layouts.module(of: path) else { continue }
+            for (test, _) in graph().tests(reaching: module) { importers.insert(test) }
         }
         let moduleChanged = Set(changedModules)
         // A changed test file: whole when its module-level code changed, else only the tests

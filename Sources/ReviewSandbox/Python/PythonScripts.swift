@@ -108,7 +108,9 @@ def fingerprint_source(source, filename):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 name = prefix + child.name
                 start = min([child.lineno] + [d.lineno for d in child.decorator_list])
-                functions.append({"name": name, "start": start, "end": child.end_lineno, "fingerprint": _digest(child)})
+                names = sorted({n.id for n in ast.walk(child) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)})
+                functions.append({"name": name, "start": start, "end": child.end_lineno, "fingerprint": _digest(child),
+                                  "names": names})
                 visit(child, name + ".<locals>.")
             elif isinstance(child, ast.ClassDef):
                 visit(child, prefix + child.name + ".")
@@ -134,8 +136,24 @@ def fingerprint_source(source, filename):
     body = tree.body
     if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
         body = body[1:]
-    tree.body = module_level(body)
-    return {"module": _digest(tree), "functions": functions}
+    # Top-level imports by the name they bind: a changed import concerns only the code
+    # that reads that name.
+    imports = {}
+    exports = None
+    rest = []
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not any(a.name == "*" for a in node.names):
+            origin = "%s:%s" % (getattr(node, "level", 0), getattr(node, "module", "") or "")
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                imports[bound] = hashlib.sha1(("%s:%s:%s" % (origin, alias.name, alias.asname)).encode()).hexdigest()[:20]
+            continue
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets) \
+                and isinstance(node.value, (ast.List, ast.Tuple)):
+            exports = sorted(e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+        rest.append(node)
+    tree.body = module_level(rest)
+    return {"module": _digest(tree), "imports": imports, "exports": exports, "functions": functions}
 def function_of(entry, line, name):
     """The qualified name of the function a code object belongs to: the function that starts
     at its first line with its name, else (a lambda, a comprehension) the innermost function
