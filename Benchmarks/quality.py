@@ -421,6 +421,39 @@ def make_cases(repo, source_dirs, rng, mutants, benign):
     return cases
 
 
+def advance(repo, source_dirs, rng, count):
+    """Moves `main` on by `count` commits of benign edits (comments, docstrings, renamed
+    locals, swapped imports: what ordinary commits do to code the tests run); returns the
+    commit it started from."""
+    start = git(repo, "rev-parse", "HEAD").strip()
+    files = []
+    for directory in source_dirs:
+        path = os.path.join(repo, directory)
+        if os.path.isfile(path):
+            files.append(directory)
+            continue
+        for folder, subfolders, names in os.walk(path):
+            subfolders[:] = sorted(d for d in subfolders if d not in ("tests", "test", "__pycache__"))
+            files += [os.path.relpath(os.path.join(folder, n), repo) for n in sorted(names)
+                      if n.endswith(".py") and not n.startswith("test_")]
+    made = 0
+    while made < count:
+        path = rng.choice(files)
+        with open(os.path.join(repo, path)) as handle:
+            source = handle.read()
+        sites = benign_sites(path, source)
+        if not sites:
+            continue
+        new = rng.choice(sites)[1]()
+        if new == source or not compiles(new):
+            continue
+        with open(os.path.join(repo, path), "w") as handle:
+            handle.write(new)
+        git(repo, "commit", "-q", "-am", f"history {made + 1}: {path}")
+        made += 1
+    return start
+
+
 def compiles(source):
     try:
         compile(source, "<case>", "exec")
@@ -467,6 +500,8 @@ def main():
                                                          "review-quality"))
     parser.add_argument("--venv", default="/var/tmp/review-quality-venv",
                         help="the benchmark's virtualenv (made when missing; must be readable by every user)")
+    parser.add_argument("--stale-map", type=int, default=0, metavar="N",
+                        help="review every case with the impact map recorded N commits (benign edits) before its base")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     projects = PROJECTS
@@ -499,6 +534,19 @@ def main():
                 print(f"{name} {version}: the full suite fails at base; skipped", flush=True)
                 continue
             rng = random.Random(f"{args.seed}-{name}")
+            saved_map = None
+            if args.stale_map:
+                # Record the impact map at a commit `stale_map` commits before the base the
+                # cases sit on, and give every case review that map, as a CI cache would.
+                start = advance(repo, project["mutate"], rng, args.stale_map)
+                first = git(repo, "rev-list", "--reverse", f"{start}..main").split()[0]
+                recorded = subprocess.run([binary, "--python", PYTHON, "--format", "json", f"{start}..{first}"],
+                                          cwd=repo, capture_output=True, text=True, timeout=3600)
+                maps = os.path.join(repo, ".git", "review", "maps")
+                if "impact map: recorded" not in recorded.stderr or not os.path.isdir(maps):
+                    raise SystemExit(f"{name}: no impact map recorded at {start[:9]}: {recorded.stderr.strip()[-300:]}")
+                saved_map = os.path.join(work, name + "-map")
+                shutil.copytree(maps, saved_map)
             cases = make_cases(repo, project["mutate"], rng, args.mutants, args.benign)
             suite_times = [base_seconds]
             review_times = []
@@ -512,6 +560,10 @@ def main():
                 if case["type"] == "benign":
                     suite_times.append(seconds)
                 git(repo, "checkout", "-q", "main")
+                if saved_map:
+                    maps = os.path.join(repo, ".git", "review", "maps")
+                    shutil.rmtree(maps, ignore_errors=True)
+                    shutil.copytree(saved_map, maps)
                 errors, report, review_seconds, stderr = review(binary, repo, case["branch"])
                 review_times.append(review_seconds)
                 if errors is None:
@@ -542,6 +594,8 @@ def main():
             print(f"\n{name} {version}: {len(mutants)} mutants ({len(caught)} caught by the full suite), "
                   f"{len(benign)} benign edits")
             print(f"  {'set-up':<13} {project['setup']}")
+            if args.stale_map:
+                print(f"  {'impact map':<13} recorded {args.stale_map} commits before the base, restored for every case")
             for node, why in project.get("deselect", []):
                 print(f"  {'not in oracle':<13} {node}: {why}")
             print(f"  {'detection':<13} {len(detected):>3} / {len(caught):<3} {percent(len(detected), len(caught)):6.1f}%")

@@ -163,19 +163,39 @@ struct ImpactMapTests {
         try project.repository.git(["rebase", "-q", "main"])
         let newTest = try project.review()
         #expect(newTest.output.err.contains("by recording 1 stale or new test(s)"), "\(newTest)")
-        #expect(try task(newTest)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double"], "\(newTest)")
+        #expect(
+            try task(newTest)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_double_zero"],
+            "a new test of a file the map chose runs too: \(newTest)")
         let recorded = try project.review(["--no-cache"])
         #expect(
             try task(recorded)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_double_zero"],
             "the new test is in the map now: \(recorded)")
-        // A module-level constant: every test that ran code of the module may see it.
+        // A module-level constant no function reads: no entry depends on it.
         try moveBase { $0.replacingOccurrences(of: "LIMIT = 10", with: "LIMIT = 12") }
         let constant = try project.review()
+        #expect(constant.output.err.contains("by recording 0 stale or new test(s)"), "\(constant)")
         #expect(
-            try task(constant)["testNodes"] as? [String] == [
-                "tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_double_zero", "tests/test_dynamic.py::test_triple",
-            ], "\(constant)")
-        #expect(constant.output.err.contains("by recording 3 stale or new test(s)"), "\(constant)")
+            try task(constant)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_double_zero"],
+            "\(constant)")
+    }
+
+    @Test func aChangedConstantMakesTheTestsOfTheFunctionsThatReadItStale() throws {
+        var files = Self.files
+        files["calc/core.py"] = "FACTOR = 3\n\n\ndef double(x):\n    return x * 2\n\n\ndef triple(x):\n    return x * FACTOR\n"
+        let project = try PythonProject(files: files)
+        try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
+        _ = try project.review()
+        try project.repository.git(["checkout", "-q", "main"])
+        try project.repository.write("calc/core.py", files["calc/core.py"]!.replacingOccurrences(of: "FACTOR = 3", with: "FACTOR = 4"))
+        try project.repository.commit("a new factor")
+        try project.repository.git(["checkout", "-q", "feature"])
+        try project.repository.git(["rebase", "-q", "main"])
+        let run = try project.review()
+        #expect(run.output.err.contains("by recording 1 stale or new test(s)"), "test_triple reads FACTOR through triple: \(run)")
+        // test_triple is stale and ran the reviewed file where recorded: it runs again too.
+        #expect(
+            try task(run)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_triple"],
+            "\(run)")
     }
 
     @Test func thePrePushPresetNeverRecordsAMap() throws {

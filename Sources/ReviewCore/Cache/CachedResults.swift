@@ -59,14 +59,15 @@ enum CacheKeys {
         ]
     }
 
-    /// The key of the impact map of a project: the interpreter and its packages, the
-    /// settings and the import paths. Not the base (a map follows the branch, see
-    /// ``MapDrift``) and not review's version (the map's own format number says whether
-    /// this review can read it).
+    /// The key of the impact map of a project: the interpreter and its distributions (by
+    /// name and version, not by path or file time, so that the same virtualenv made in
+    /// another CI job finds the map), the settings and the import paths. Not the base (a
+    /// map follows the branch, see ``MapDrift``) and not review's version (the map's own
+    /// format number says whether this review can read it).
     static func impactMap(configuration: Configuration, interpreter: Interpreter, importPaths: [String]) -> CacheKey {
         CacheKey([
-            "impact-map", "config " + configuration.resultFingerprint, "python \(interpreter.path)",
-            interpreter.packageFingerprint, "import-paths " + importPaths.joined(separator: ":"),
+            "impact-map", "config " + configuration.resultFingerprint, interpreter.distributionFingerprint,
+            "import-paths " + importPaths.joined(separator: ":"),
         ])
     }
 

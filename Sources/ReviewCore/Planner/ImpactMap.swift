@@ -30,16 +30,17 @@ public struct ImpactMap: Codable, Sendable {
         /// Whether it also ran outside any test (at import or collection), so a change to
         /// it can affect every test that imports its module.
         public var outside: Bool?
-        /// The names its code reads (globals among them).
+        /// The names its code reads (globals among them) and the attributes it reads.
         public var names: [String]?
     }
 
     /// The fingerprints of one file.
     public struct SourceFile: Codable, Sendable, Equatable {
-        /// A digest of the module-level code other than functions and top-level imports.
+        /// A digest of the module-level code other than functions and top-level bindings.
         public var module: String
-        /// Top-level imports: bound name -> digest of where it comes from.
-        public var imports: [String: String]?
+        /// Top-level bindings (imports, assignments, classes without their methods): bound
+        /// name -> digest of the statements that bind it.
+        public var bindings: [String: String]?
         /// `__all__`, when it is a literal list.
         public var exports: [String]?
         public var functions: [Function]
@@ -209,7 +210,6 @@ public struct ImpactMap: Codable, Sendable {
                     add(file, "ran this file where the impact map was recorded; changed since")
                 } else {
                     kept.append(node)
-                    for new in drift.newNodes[file] ?? [] where !kept.contains(new) { kept.append(new) }
                     add(file, "ran this file where the impact map was recorded; its code changed since")
                 }
             }
@@ -224,6 +224,10 @@ public struct ImpactMap: Codable, Sendable {
                     for node in again where !kept.contains(node) { kept.append(node) }
                     add(file, "\(why); \(again.count) of its test(s) new or changed since the impact map was recorded")
                 }
+            }
+            // The tests a chosen file gained since the map's tree are not in it: they run too.
+            for file in files where !whole.contains(file) && !task.changedTests.contains(file) {
+                for new in drift.newNodes[file] ?? [] where !kept.contains(new) { kept.append(new) }
             }
             task.tests = files
             task.testReasons = reasons

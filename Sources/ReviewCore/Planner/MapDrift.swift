@@ -83,7 +83,7 @@ struct MapDrift: Sendable {
         // What changed in the files the map's tests ran code of.
         var changedModules: [String] = []
         var changedFunctions = Set<String>()
-        var changedImports: [String: Set<String>] = [:]
+        var changedBindings: [String: Set<String>] = [:]
         for path in drift.changedFiles {
             guard let old = map.files[path] else { continue }
             guard let new = drift.fingerprints[path] else {
@@ -97,15 +97,12 @@ struct MapDrift: Sendable {
                 // A function that runs at import changes what every importer sees.
                 if function.outside == true { importTime = true }
             }
-            let before = old.imports ?? [:]
-            let after = new.imports ?? [:]
+            let before = old.bindings ?? [:]
+            let after = new.bindings ?? [:]
             let names = Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }
-            if !names.isEmpty { changedImports[path] = names }
+            if !names.isEmpty { changedBindings[path] = names }
             if importTime { changedModules.append(path) }
         }
-        // A changed import concerns the functions of its module that read the name, unless
-        // other modules take the name from it (`from m import name`, or a star import of an
-        // exported name): then it is a change of the module as a whole.
         // The import graph at base, read once when needed.
         var built: ImportGraph?
         func graph() -> ImportGraph {
@@ -116,21 +113,35 @@ struct MapDrift: Sendable {
             return made
         }
         let layouts = ModuleLayouts(files: files)
-        if !changedImports.isEmpty {
-            for (path, names) in changedImports where !changedModules.contains(path) {
-                let taken = layouts.module(of: path).map { graph().namesTaken[$0] ?? [] } ?? []
-                let exports = Set(drift.fingerprints[path]?.exports ?? []).union(map.files[path]?.exports ?? [])
-                let starred = taken.contains("*")
-                    && names.contains { exports.contains($0) || (exports.isEmpty && !$0.hasPrefix("_")) }
-                if starred || !taken.isDisjoint(with: names) {
-                    changedModules.append(path)
-                    continue
-                }
-                for function in (map.files[path]?.functions ?? []) + (drift.fingerprints[path]?.functions ?? [])
-                where !names.isDisjoint(with: function.names ?? []) {
-                    changedFunctions.insert(path + "\u{0}" + function.name)
+        // A changed top-level binding concerns the code that reads its name (in any file: a
+        // function reading `m.NAME` or a name bound by a star import), and a changed class
+        // body concerns its methods; the module as a whole changes only when another module
+        // takes the name from it (`from m import NAME`, or a star import of an export),
+        // since that module's own module-level code may compute with it.
+        var changedNames = Set<String>()
+        for (path, names) in changedBindings where !changedModules.contains(path) {
+            let taken = layouts.module(of: path).map { graph().namesTaken[$0] ?? [] } ?? []
+            let exports = Set(drift.fingerprints[path]?.exports ?? []).union(map.files[path]?.exports ?? [])
+            let starred = taken.contains("*")
+                && names.contains { exports.contains($0) || (exports.isEmpty && !$0.hasPrefix("_")) }
+            if starred || !taken.isDisjoint(with: names) {
+                changedModules.append(path)
+                continue
+            }
+            changedNames.formUnion(names)
+            for function in map.files[path]?.functions ?? []
+            where names.contains(String(function.name.prefix { $0 != "." })) && function.name.contains(".") {
+                changedFunctions.insert(path + "\u{0}" + function.name)
+            }
+        }
+        var readers = Set<String>()
+        if !changedNames.isEmpty {
+            for (path, file) in map.files {
+                for function in file.functions where !changedNames.isDisjoint(with: function.names ?? []) {
+                    readers.insert(path + "\u{0}" + function.name)
                 }
             }
+            changedFunctions.formUnion(readers)
         }
         let conftests = drift.changedFiles.filter { ($0 as NSString).lastPathComponent == "conftest.py" }
             .map { ($0 as NSString).deletingLastPathComponent }

@@ -21,6 +21,29 @@ extension Interpreter {
         return parts.joined(separator: "\n")
     }
 
+    /// What the interpreter is and holds, portably: the real path of its executable and the
+    /// installed distributions (`*.dist-info` and `*.egg-info` names, which carry name and
+    /// version) of the package directories it sees. Unlike ``packageFingerprint`` it is the
+    /// same for two virtualenvs made alike on two machines, as in two CI jobs, so a map
+    /// recorded in one serves the other.
+    public var distributionFingerprint: String {
+        var roots = [Interpreter.realPath(prefix)]
+        let base = Interpreter.realPath(basePrefix)
+        if base != roots[0],
+            Interpreter.venvSettings(at: prefix)?["include-system-site-packages"]?.lowercased() == "true"
+        {
+            roots.append(base)
+        }
+        var names: [String] = []
+        for root in roots {
+            for directory in Interpreter.packageDirectories(under: root) {
+                let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                names += entries.filter { $0.hasSuffix(".dist-info") || $0.hasSuffix(".egg-info") }
+            }
+        }
+        return (["python " + Interpreter.realPath(path)] + names.sorted()).joined(separator: "\n")
+    }
+
     /// Whether a package (a directory with `__init__.py`) named `name` lies in one of the
     /// interpreter's package directories.
     /// A virtual environment sees its base installation's packages only when its

@@ -108,7 +108,8 @@ def fingerprint_source(source, filename):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 name = prefix + child.name
                 start = min([child.lineno] + [d.lineno for d in child.decorator_list])
-                names = sorted({n.id for n in ast.walk(child) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)})
+                names = sorted({n.id for n in ast.walk(child) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+                               | {n.attr for n in ast.walk(child) if isinstance(n, ast.Attribute)})
                 functions.append({"name": name, "start": start, "end": child.end_lineno, "fingerprint": _digest(child),
                                   "names": names})
                 visit(child, name + ".<locals>.")
@@ -136,24 +137,37 @@ def fingerprint_source(source, filename):
     body = tree.body
     if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
         body = body[1:]
-    # Top-level imports by the name they bind: a changed import concerns only the code
-    # that reads that name.
-    imports = {}
+    # Top-level bindings by the name they bind (imports, assignments, classes without their
+    # methods): a changed binding concerns only the code that reads that name.
+    bindings = {}
     exports = None
     rest = []
-    for node in body:
+    def bind(name, text):
+        bindings[name] = hashlib.sha1((bindings.get(name, "") + text).encode()).hexdigest()[:20]
+    for node in module_level(body):
         if isinstance(node, (ast.Import, ast.ImportFrom)) and not any(a.name == "*" for a in node.names):
             origin = "%s:%s" % (getattr(node, "level", 0), getattr(node, "module", "") or "")
             for alias in node.names:
-                bound = alias.asname or alias.name.split(".")[0]
-                imports[bound] = hashlib.sha1(("%s:%s:%s" % (origin, alias.name, alias.asname)).encode()).hexdigest()[:20]
+                bind(alias.asname or alias.name.split(".")[0], "%s:%s:%s" % (origin, alias.name, alias.asname))
             continue
+        if isinstance(node, ast.ClassDef):
+            bind(node.name, ast.dump(node))
+            continue
+        targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
+        names = [n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)]
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and names and \
+                all(isinstance(n, (ast.Name, ast.Tuple, ast.List, ast.Store, ast.Load, ast.Starred))
+                    for t in targets for n in ast.walk(t)):
+            for name in names:
+                bind(name, ast.dump(node))
+            continue
+        rest.append(node)
+    for node in body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets) \
                 and isinstance(node.value, (ast.List, ast.Tuple)):
             exports = sorted(e.value for e in node.value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
-        rest.append(node)
-    tree.body = module_level(rest)
-    return {"module": _digest(tree), "imports": imports, "exports": exports, "functions": functions}
+    tree.body = rest
+    return {"module": _digest(tree), "bindings": bindings, "exports": exports, "functions": functions}
 def function_of(entry, line, name):
     """The qualified name of the function a code object belongs to: the function that starts
     at its first line with its name, else (a lambda, a comprehension) the innermost function
