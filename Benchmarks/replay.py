@@ -34,14 +34,14 @@ import time
 import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from quality import GIT_ENV, PYTHON, fetch, git, unpack  # noqa: E402
+from quality import GIT_ENV, PYTHON, benchmark_python, fetch, git, unpack  # noqa: E402
 
 # Real repositories: name, GitHub owner/name, pinned tip, first-parent commits to review,
 # PYTHONPATH entries, test arguments.
 REPOSITORIES = [
     ("more-itertools@git", "more-itertools/more-itertools", "2fe1b2eeb9d75f994113fe3ac76d14b6bcd6fb10", 31,
      [], ["tests"]),
-    ("toolz@git", "pytoolz/toolz", "568c2b8393973cd172a466546c9d95779c452438", 31, [], ["toolz"]),
+    ("urlextract@git", "lipoja/URLExtract", "3dec042bc1f53ae3f375b48e2563bd446946687d", 31, [], ["tests"]),
 ]
 
 # name, releases in order (consecutive), PYTHONPATH entries, test arguments (none: pytest's discovery)
@@ -195,8 +195,12 @@ def main():
                                                          "review-quality"))
     parser.add_argument("--repositories", default="/work/.mirror",
                         help="where local clones of the pinned repositories are (<owner>+<name>/repo)")
+    parser.add_argument("--venv", default="/var/tmp/review-quality-venv",
+                        help="the benchmark's virtualenv, shared with quality.py (made when missing)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
+    global PYTHON
+    PYTHON = benchmark_python(args.venv)
     binary = os.path.abspath(args.review)
     known = [r[0] for r in REPOSITORIES] + [p[0] for p in PROJECTS]
     unknown = set(args.project) - set(known)

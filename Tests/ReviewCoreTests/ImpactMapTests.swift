@@ -31,6 +31,18 @@ struct ImpactMapTests {
         try #require((run.json?["tasks"] as? [[String: Any]])?.first)
     }
 
+    /// The base moves: `edit` rewrites a file on main (from its text there), and feature is
+    /// rebased onto it.
+    func moveBase(_ project: PythonProject, _ path: String, _ edit: (String) -> String) throws {
+        try project.repository.git(["checkout", "-q", "main"])
+        let file = project.repository.path + "/" + path
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        try project.repository.write(path, edit(text))
+        try project.repository.commit("the base moves: \(path)")
+        try project.repository.git(["checkout", "-q", "feature"])
+        try project.repository.git(["rebase", "-q", "main"])
+    }
+
     @Test func theMapFindsTestsTheImportGraphCannotAndSelectsOnlyThoseThatRunTheChange() throws {
         let project = try PythonProject(files: Self.files)
         try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
@@ -83,12 +95,9 @@ struct ImpactMapTests {
         #expect(try project.review().output.err.contains("impact map: recorded which of 3 test(s)"))
         // The base moves on: a new test file. The map is not recorded anew; the new file is
         // chosen by the import graph now and recorded beside this review.
-        try project.repository.git(["checkout", "-q", "main"])
-        try project.repository.write(
-            "tests/test_more.py", "from calc.core import triple\n\n\ndef test_more():\n    assert triple(1) == 3\n")
-        try project.repository.commit("more tests")
-        try project.repository.git(["checkout", "-q", "feature"])
-        try project.repository.git(["rebase", "-q", "main"])
+        try moveBase(project, "tests/test_more.py") { _ in
+            "from calc.core import triple\n\n\ndef test_more():\n    assert triple(1) == 3\n"
+        }
         let rebased = try project.review()
         #expect(!rebased.output.err.contains("impact map: recorded"), "\(rebased)")
         #expect(rebased.output.err.contains("by recording 1 stale or new test(s)"), "\(rebased)")
@@ -111,12 +120,7 @@ struct ImpactMapTests {
         _ = try project.review()
         // At the new base `double` calls `triple`: the map's entry for test_double (which ran
         // only `double`) is stale, so it is not trusted; test_triple's still holds.
-        try project.repository.git(["checkout", "-q", "main"])
-        try project.repository.write(
-            "calc/core.py", "LIMIT = 10\n\n\ndef double(x):\n    return triple(x) - x\n\n\ndef triple(x):\n    return x * 3\n")
-        try project.repository.commit("double through triple")
-        try project.repository.git(["checkout", "-q", "feature"])
-        try project.repository.git(["rebase", "-q", "main"])
+        try moveBase(project, "calc/core.py") { $0.replacingOccurrences(of: "return x * 2", with: "return triple(x) - x") }
         let run = try project.review()
         let selected = try task(run)
         #expect(
@@ -134,33 +138,18 @@ struct ImpactMapTests {
         let project = try PythonProject(files: Self.files)
         try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
         _ = try project.review()
-        func moveBase(_ edit: (String) -> String) throws {
-            try project.repository.git(["checkout", "-q", "main"])
-            let path = project.repository.path + "/calc/core.py"
-            try project.repository.write("calc/core.py", edit(try String(contentsOfFile: path, encoding: .utf8)))
-            try project.repository.commit("base moves")
-            try project.repository.git(["checkout", "-q", "feature"])
-            try project.repository.git(["rebase", "-q", "main"])
-        }
         // A new function, exported: no entry depends on it.
-        try moveBase { "__all__ = ['double', 'triple', 'quadruple']\n" + $0 + "\n\ndef quadruple(x):\n    return x * 4\n" }
+        try moveBase(project, "calc/core.py") { "__all__ = ['double', 'triple', 'quadruple']\n" + $0 + "\n\ndef quadruple(x):\n    return x * 4\n" }
         let added = try project.review()
         #expect(added.output.err.contains("by recording 0 stale or new test(s)"), "\(added)")
         #expect(try task(added)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double"], "\(added)")
         #expect(added.status == 1, "\(added)")
         // An import no function of the module reads: no entry depends on it.
-        try moveBase { "import math\n" + $0 }
+        try moveBase(project, "calc/core.py") { "import math\n" + $0 }
         let imported = try project.review()
         #expect(imported.output.err.contains("by recording 0 stale or new test(s)"), "\(imported)")
         // A test added to a recorded test file: the file's other entries still hold.
-        try project.repository.git(["checkout", "-q", "main"])
-        let tests = project.repository.path + "/tests/test_dynamic.py"
-        try project.repository.write(
-            "tests/test_dynamic.py",
-            try String(contentsOfFile: tests, encoding: .utf8) + "\n\ndef test_double_zero():\n    assert load('core').double(0) == 0\n")
-        try project.repository.commit("a new test")
-        try project.repository.git(["checkout", "-q", "feature"])
-        try project.repository.git(["rebase", "-q", "main"])
+        try moveBase(project, "tests/test_dynamic.py") { $0 + "\n\ndef test_double_zero():\n    assert load('core').double(0) == 0\n" }
         let newTest = try project.review()
         #expect(newTest.output.err.contains("by recording 1 stale or new test(s)"), "\(newTest)")
         #expect(
@@ -171,7 +160,7 @@ struct ImpactMapTests {
             try task(recorded)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_double_zero"],
             "the new test is in the map now: \(recorded)")
         // A module-level constant no function reads: no entry depends on it.
-        try moveBase { $0.replacingOccurrences(of: "LIMIT = 10", with: "LIMIT = 12") }
+        try moveBase(project, "calc/core.py") { $0.replacingOccurrences(of: "LIMIT = 10", with: "LIMIT = 12") }
         let constant = try project.review()
         #expect(constant.output.err.contains("by recording 0 stale or new test(s)"), "\(constant)")
         #expect(
@@ -185,11 +174,7 @@ struct ImpactMapTests {
         let project = try PythonProject(files: files)
         try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")
         _ = try project.review()
-        try project.repository.git(["checkout", "-q", "main"])
-        try project.repository.write("calc/core.py", files["calc/core.py"]!.replacingOccurrences(of: "FACTOR = 3", with: "FACTOR = 4"))
-        try project.repository.commit("a new factor")
-        try project.repository.git(["checkout", "-q", "feature"])
-        try project.repository.git(["rebase", "-q", "main"])
+        try moveBase(project, "calc/core.py") { $0.replacingOccurrences(of: "FACTOR = 3", with: "FACTOR = 4") }
         let run = try project.review()
         #expect(run.output.err.contains("by recording 1 stale or new test(s)"), "test_triple reads FACTOR through triple: \(run)")
         // test_triple is stale and ran the reviewed file where recorded: it runs again too.
