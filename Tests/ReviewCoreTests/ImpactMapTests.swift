@@ -159,6 +159,10 @@ struct ImpactMapTests {
         #expect(
             try task(recorded)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_double", "tests/test_dynamic.py::test_double_zero"],
             "the new test is in the map now: \(recorded)")
+        // A docstring without examples: no behaviour changes.
+        try moveBase(project, "calc/core.py") { $0.replacingOccurrences(of: "def triple(x):\n", with: "def triple(x):\n    \"\"\"Three times x.\"\"\"\n") }
+        let documented = try project.review()
+        #expect(documented.output.err.contains("by recording 0 stale or new test(s)"), "\(documented)")
         // A module-level constant no function reads: no entry depends on it.
         try moveBase(project, "calc/core.py") { $0.replacingOccurrences(of: "LIMIT = 10", with: "LIMIT = 12") }
         let constant = try project.review()

@@ -90,18 +90,29 @@ sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results)
     /// ``fingerprints``: every function or method (at any depth) by qualified name
     /// (`Class.method`, `outer.<locals>.inner`), with its line range (from its first
     /// decorator) and a digest of its syntax tree (decorators, signature and defaults
-    /// included), which ignores comments, blank lines and where in the file it sits; and one
-    /// digest of the rest of the module-level code: imports, constants, class bodies
-    /// without their methods. Left out of it: function definitions (each has its own
-    /// digest, so adding a function changes no other test's dependencies), the module's
-    /// docstring, and `__all__`/`__version__` (a name added breaks no test; a name removed
-    /// goes with its function, whose digest then disappears).
+    /// included), which ignores comments, blank lines, docstrings without doctest examples
+    /// and where in the file it sits, with the names and attributes it reads; a digest per
+    /// top-level binding (an import, an assignment, a class attribute, a class without its
+    /// methods and attributes), by the name it binds; and one digest of the rest of the
+    /// module-level code. Left out: the module's docstring and `__all__`/`__version__` (a
+    /// name added breaks no test; a name removed goes with its function, whose digest
+    /// then disappears).
     static let fingerprintFunctions = #"""
 import ast, hashlib
 def _digest(node):
     return hashlib.sha1(ast.dump(node).encode()).hexdigest()[:20]
+def _without_docstrings(tree):
+    """Drops the docstrings of functions and classes, except those with doctest examples:
+    rewording one changes no behaviour."""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and len(node.body) > 1:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) \
+                    and isinstance(first.value.value, str) and ">>>" not in first.value.value:
+                node.body = node.body[1:]
 def fingerprint_source(source, filename):
     tree = ast.parse(source, filename)
+    _without_docstrings(tree)
     functions = []
     def visit(node, prefix):
         for child in ast.iter_child_nodes(node):
@@ -151,6 +162,18 @@ def fingerprint_source(source, filename):
                 bind(alias.asname or alias.name.split(".")[0], "%s:%s:%s" % (origin, alias.name, alias.asname))
             continue
         if isinstance(node, ast.ClassDef):
+            # Class attributes bind like globals (methods read them as `self.NAME`); the
+            # rest of the class (bases, decorators, other statements) binds its name.
+            rest_of_class = []
+            for item in node.body:
+                item_targets = getattr(item, "targets", None) or [getattr(item, "target", None)]
+                if isinstance(item, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and \
+                        all(isinstance(t, ast.Name) for t in item_targets):
+                    for target in item_targets:
+                        bind(target.id, ast.dump(item))
+                else:
+                    rest_of_class.append(item)
+            node.body = rest_of_class
             bind(node.name, ast.dump(node))
             continue
         targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
