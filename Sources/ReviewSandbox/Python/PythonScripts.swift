@@ -98,9 +98,17 @@ sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results)
     /// name added breaks no test; a name removed goes with its function, whose digest
     /// then disappears).
     static let fingerprintFunctions = #"""
-import ast, hashlib
+import ast, copy, hashlib
 def _digest(node):
     return hashlib.sha1(ast.dump(node).encode()).hexdigest()[:20]
+def _own_digest(function):
+    """A function's digest without the bodies of the functions defined in it (each of those
+    has a digest of its own): a decorator whose wrapper changed still decorates alike."""
+    own = copy.deepcopy(function)
+    for node in ast.walk(own):
+        if node is not own and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.body = [ast.Pass()]
+    return _digest(own)
 def _without_docstrings(tree):
     """Drops the docstrings of functions and classes, except those with doctest examples:
     rewording one changes no behaviour."""
@@ -121,7 +129,7 @@ def fingerprint_source(source, filename):
                 start = min([child.lineno] + [d.lineno for d in child.decorator_list])
                 names = sorted({n.id for n in ast.walk(child) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
                                | {n.attr for n in ast.walk(child) if isinstance(n, ast.Attribute)})
-                functions.append({"name": name, "start": start, "end": child.end_lineno, "fingerprint": _digest(child),
+                functions.append({"name": name, "start": start, "end": child.end_lineno, "fingerprint": _own_digest(child),
                                   "names": names})
                 visit(child, name + ".<locals>.")
             elif isinstance(child, ast.ClassDef):
