@@ -42,7 +42,7 @@ bench: build
 quality: build
 	REVIEW_BIN=$(abspath $(RELEASE_BIN)) Benchmarks/quality.sh
 
-## replay: review real release histories commit by commit (unconfirmed errors, flagged regressions)
+## replay: review real histories commit by commit (unconfirmed errors, flagged regressions, time against the suite)
 replay: build
 	python3 Benchmarks/replay.py $(abspath $(RELEASE_BIN))
 

@@ -42,6 +42,8 @@ REPOSITORIES = [
     ("more-itertools@git", "more-itertools/more-itertools", "2fe1b2eeb9d75f994113fe3ac76d14b6bcd6fb10", 31,
      [], ["tests"]),
     ("urlextract@git", "lipoja/URLExtract", "3dec042bc1f53ae3f375b48e2563bd446946687d", 31, [], ["tests"]),
+    # Its oracle is the package's tests; review also runs bench/, which pytest collects.
+    ("toolz@git", "pytoolz/toolz", "568c2b8393973cd172a466546c9d95779c452438", 31, [], ["toolz"]),
 ]
 
 # name, releases in order (consecutive), PYTHONPATH entries, test arguments (none: pytest's discovery)

@@ -23,6 +23,9 @@ struct PytestSettingsTests {
         "legacy/test_legacy.py": "def test_g():\n    pass\n",
         "build/test_built.py": "def test_h():\n    pass\n",
         "other_test.py": "def test_i():\n    pass\n",
+        // Text doctests: pytest collects test*.txt always, *.rst with --doctest-glob.
+        "tests/test_notes.txt": ">>> 1 + 1\n2\n",
+        "docs/usage.rst": "Usage\n=====\n\n>>> from pkg.mod import double\n>>> double(2)\n4\n",
     ]
 
     static let configurations: [(String, [String: String])] = [
@@ -48,6 +51,10 @@ struct PytestSettingsTests {
             ["setup.cfg": "[tool:pytest]\npython_files =\n    tests_*.py\n    test_*.py\ntestpaths = tests\naddopts = -ra --ignore=tests/skipme\n"]
         ),
         ("setup.cfg --doctest-modules", ["setup.cfg": "[metadata]\nname = pkg\n\n[tool:pytest]\naddopts = --doctest-modules\n"]),
+        (
+            "setup.cfg testpaths and --doctest-glob",
+            ["setup.cfg": "[tool:pytest]\ntestpaths = tests docs\naddopts = --doctest-glob='*.rst' --doctest-glob=test*.txt\n"]
+        ),
     ]
 
     static func write(_ files: [String: String], into directory: String) throws {
@@ -59,7 +66,7 @@ struct PytestSettingsTests {
         }
     }
 
-    @Test("review's test index equals what pytest --collect-only collects", arguments: 0..<7)
+    @Test("review's test index equals what pytest --collect-only collects", arguments: 0..<8)
     func indexEqualsPytestCollection(_ index: Int) throws {
         let (name, configuration) = Self.configurations[index]
         let directory = try TemporaryRepository.makeDirectory()
@@ -74,6 +81,45 @@ struct PytestSettingsTests {
         let seen = planner.testFiles(in: DirectoryFiles(root: directory))
         #expect(Set(seen.tests + seen.doctestModules) == collected, "\(name)")
         #expect(!collected.isEmpty)
+    }
+
+    @Test("a change that only a text doctest (--doctest-glob) catches is an error")
+    func textDoctestCatchesARegression() throws {
+        let project = try PythonProject(files: [
+            "pkg/__init__.py": "",
+            "pkg/mod.py": "def double(x):\n    return 2 * x\n",
+            "docs/usage.rst": "Usage\n=====\n\n>>> from pkg.mod import double\n>>> double(2)\n4\n",
+            // Names from the root conftest's doctest_namespace: no import to follow.
+            "docs/more.rst": "More\n====\n\n>>> double(3)\n6\n",
+            "conftest.py": "import pytest\n\nfrom pkg.mod import double\n\n\n@pytest.fixture(autouse=True)\ndef names(doctest_namespace):\n    doctest_namespace['double'] = double\n",
+            "setup.cfg": "[tool:pytest]\ntestpaths = docs\naddopts = --doctest-glob='*.rst'\n",
+        ])
+        try project.replace("pkg/mod.py", "return 2 * x", with: "return 3 * x")
+        let run = try project.review(["--impact-map", "off"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary == ["error/test-regression:pkg/mod.py:2"], "\(run)")
+        let task = (run.json?["tasks"] as? [[String: Any]])?.first
+        let selected = (task?["tests"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+        #expect(Set(selected) == ["docs/usage.rst", "docs/more.rst"], "\(run)")
+        #expect((run.findings.first?["message"] as? String)?.contains("docs/more.rst") == true, "\(run)")
+    }
+
+    @Test("a test that needs the rest of its session (a doctest_namespace filled by another directory's conftest) is compared in that session at base")
+    func orderDependentTestIsComparedInItsSession() throws {
+        // As in python-semver: tests/conftest.py fills doctest_namespace for the session;
+        // the docs doctests, run alone, fail at any revision with a NameError.
+        let project = try PythonProject(files: [
+            "pkg/__init__.py": "",
+            "pkg/mod.py": "def double(x):\n    return 2 * x\n",
+            "tests/conftest.py": "import pytest\n\nfrom pkg.mod import double\n\n\n@pytest.fixture(autouse=True)\ndef names(doctest_namespace):\n    doctest_namespace['double'] = double\n",
+            "tests/test_mod.py": "def test_nothing():\n    assert True\n",
+            "docs/more.rst": "More\n====\n\n>>> double(3)\n6\n",
+            "setup.cfg": "[tool:pytest]\ntestpaths = tests docs\naddopts = --doctest-glob='*.rst'\n",
+        ])
+        try project.replace("pkg/mod.py", "return 2 * x", with: "return 3 * x")
+        let run = try project.review(["--impact-map", "off"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.summary == ["error/test-regression:pkg/mod.py:2"], "\(run)")
     }
 
     @Test("[tool.review] tests still overrides the project's pytest configuration")

@@ -26,6 +26,9 @@ public struct BuiltinPolicy: Policy {
     private var notes: [String] = []
     private var make: BuiltinFindings
     private var investigation: TestInvestigation?
+    /// Whether the failing tests were run at base in the head run's whole session (after
+    /// failing differently there when run alone).
+    private var baseInSession = false
     private var revertedHunks: [Int: SourceEdit.Replacement] = [:]
     /// Why no related test ran at head, while that is so (cleared by a run with a result).
     private var untested: String? = "review stopped before running its tests"
@@ -35,7 +38,7 @@ public struct BuiltinPolicy: Policy {
         case start, check(FileCheck), afterCheck(FileCheck)
         case checkBase(FileCheck, ExecutionOutcome), afterCheckBase(FileCheck, ExecutionOutcome)
         case testsHead, afterTestsHead, brokenBase(TestRun), afterBrokenBase(TestRun), collectBase(TestRun)
-        case testsBase, afterTestsBase, rerunHead, afterRerunHead, bisect(next: Int), conclude, done
+        case testsBase, afterTestsBase, testsBaseInSession, rerunHead, afterRerunHead, bisect(next: Int), conclude, done
     }
 
     /// `environment`: a package the interpreter lacks is the environment's, not the change's.
@@ -100,6 +103,9 @@ public struct BuiltinPolicy: Policy {
             return .execute(.runTests(ids, side: .base, overrides: []), note: "regression or pre-existing?")
         case .afterTestsBase:
             return afterTestsBase()
+        case .testsBaseInSession:
+            phase = .afterTestsBase
+            return .execute(.runTests(task.testTargets, side: .base, overrides: []), note: "the same session at base")
         case .rerunHead:
             phase = .afterRerunHead
             let ids = investigation?.candidates.map(\.nodeID) ?? []
@@ -167,6 +173,26 @@ public struct BuiltinPolicy: Policy {
     private mutating func afterTestsBase() -> AgentAction {
         let (base, read) = (lastRun, self.read)
         let verdicts = investigation?.classify(against: base) { read(.base, $0) != nil } ?? []
+        // A test that fails at base alone for another cause than at head may need the rest
+        // of its session (a fixture or namespace another test file sets up): compare it in
+        // the head run's whole session before calling it pre-existing.
+        if !baseInSession, let base, task.testTargets != investigation?.failing.map(\.nodeID) {
+            let atBase = Dictionary(base.outcomes.map { ($0.nodeID, $0) }, uniquingKeysWith: { first, _ in first })
+            // The message and the error its details end with (a doctest's message is its
+            // listing; the cause, `DocTestFailure` or a `NameError`, is in the details).
+            func cause(_ outcome: TestOutcome) -> String {
+                FailureCause.key(outcome) + "\n" + Wording.lastErrorLine(outcome.details)
+            }
+            let different = verdicts.filter { outcome, verdict in
+                verdict == .preExisting && atBase[outcome.nodeID].map { cause($0) != cause(outcome) } == true
+            }
+            if !different.isEmpty {
+                baseInSession = true
+                phase = .testsBaseInSession
+                return .reflect(
+                    "\(different.count) test(s) fail at base when run alone, for another cause than at head. Running them at base in the same session as at head.")
+            }
+        }
         var causes: [(key: String, tests: [TestOutcome])] = []
         for (outcome, verdict) in verdicts {
             switch verdict {

@@ -50,6 +50,7 @@ struct TestInvestigation {
     /// - Parameter existsAtBase: whether a file exists at base (a collection error at head
     ///   in a file that base collects is a regression).
     mutating func classify(against base: TestRun?, existsAtBase: (String) -> Bool) -> [(TestOutcome, Verdict)] {
+        candidates = []
         var baseStatus: [String: TestOutcome.Status] = [:]
         for outcome in base?.outcomes ?? [] { baseStatus[outcome.nodeID] = outcome.status }
         let baseCollectionErrors = Set(base?.collectionErrors.keys.map { $0 } ?? [])

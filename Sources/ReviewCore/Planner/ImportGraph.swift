@@ -19,6 +19,10 @@ struct ImportGraph {
     /// `conftest.py` module names -> their directory ("" for the root).
     private var conftests: [String: String] = [:]
     private let testFiles: [String]
+    /// Text doctest files whose examples import no project module: their names come from a
+    /// conftest's `doctest_namespace`, which no static scan follows, so they count as
+    /// reaching every module.
+    private var opaqueDoctests: Set<String> = []
     /// Module -> the names other files take from it (`from m import a` -> `a`; `*` for a
     /// star import).
     private(set) var namesTaken: [String: Set<String>] = [:]
@@ -28,6 +32,10 @@ struct ImportGraph {
         let testSet = Set(tests)
         var scanned: [(path: String, module: String?, imports: [ImportScanner.Import])] = []
         let layouts = ModuleLayouts(files: files)
+        // Text files collected for their doctests import through their examples.
+        for path in tests where !path.hasSuffix(".py") {
+            scanned.append((path, nil, ImportScanner.imports(in: ImportScanner.doctestSource(files.bytes(path) ?? []), module: nil, isPackage: false)))
+        }
         for path in files.paths where path.hasSuffix(".py") {
             if path.split(separator: "/").dropLast().contains(where: IgnoredDirectories.contains) { continue }
             let module = layouts.module(of: path)
@@ -47,6 +55,7 @@ struct ImportGraph {
             let resolved = resolve(entry.imports)
             if testSet.contains(entry.path) {
                 testImports[entry.path] = resolved
+                if resolved.isEmpty && !entry.path.hasSuffix(".py") { opaqueDoctests.insert(entry.path) }
             } else if let module = entry.module {
                 for imported in resolved where imported != module { importers[imported, default: []].insert(module) }
             }
@@ -97,6 +106,8 @@ struct ImportGraph {
                 reached.append((test, "imports it through \(via)"))
             } else if let directory = conftestDirectories.first(where: { $0.isEmpty || test.hasPrefix($0 + "/") }) {
                 reached.append((test, "its conftest.py imports it\(directory.isEmpty ? "" : " (\(directory))")"))
+            } else if opaqueDoctests.contains(test) {
+                reached.append((test, "doctests that import nothing (their names come from a conftest's doctest_namespace)"))
             }
         }
         return reached
@@ -110,6 +121,19 @@ enum ImportScanner {
         var module: String
         /// The names of a `from` import (`from a import b, c` -> `b`, `c`).
         var names: [String]
+    }
+
+    /// The code of a text file's doctest examples: the lines after `>>> ` and `... `.
+    static func doctestSource(_ bytes: [UInt8]) -> [UInt8] {
+        var code: [UInt8] = []
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            let text = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            for prompt in [Array(">>> ".utf8), Array("... ".utf8)] where text.starts(with: prompt) {
+                code += text.dropFirst(prompt.count)
+                code.append(UInt8(ascii: "\n"))
+            }
+        }
+        return code
     }
 
     /// The imports of a module's source bytes. Only lines that start (after indentation)

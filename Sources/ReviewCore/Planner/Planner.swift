@@ -276,11 +276,13 @@ struct TestIndex {
     /// `norecursedirs` and the `--ignore`s of `addopts`, as globs once for every path.
     private let noRecurse: [Glob]
     private let ignored: [Glob]
+    private let doctestGlobs: [Glob]
 
     init(files project: ProjectFiles, configuration: Configuration, pytest: PytestSettings) {
         self.pytest = pytest
         noRecurse = pytest.noRecurseDirs.map(Glob.init)
         ignored = pytest.ignored
+        doctestGlobs = pytest.doctestGlobs.map(Glob.init)
         declared = configuration.tests != nil
         patterns = configuration.tests ?? pytest.pythonFiles.map(Glob.init)
         files = scan(project, configuration)
@@ -291,7 +293,17 @@ struct TestIndex {
     }
 
     private func scan(_ project: ProjectFiles, _ configuration: Configuration) -> [String] {
-        project.paths.filter { $0.hasSuffix(".py") && isTestFile($0) && configuration.exclusionReason(for: $0) == nil }
+        project.paths.filter {
+            ($0.hasSuffix(".py") ? isTestFile($0) : isDoctestText($0)) && configuration.exclusionReason(for: $0) == nil
+        }
+    }
+
+    /// Whether pytest collects a text file for its doctests (`--doctest-glob`, by default
+    /// `test*.txt`): its `>>>` examples are tests, and their imports reach modules.
+    func isDoctestText(_ path: String) -> Bool {
+        guard !declared, !path.hasSuffix(".py") else { return false }
+        let name = String(path.split(separator: "/").last ?? "")
+        return doctestGlobs.contains { $0.matches(name) } && isCollected(path)
     }
 
     /// Whether a path (which need not exist) is where pytest collects a test module.

@@ -27,6 +27,20 @@ public struct PytestSettings: Sendable, Equatable {
     /// `addopts`): then a module with doctest examples is its own test.
     public var doctestModules: Bool { addopts.contains("--doctest-modules") }
 
+    /// File name patterns of text files pytest collects as doctests: the `--doctest-glob`s
+    /// of `addopts`, else pytest's default `test*.txt`.
+    public var doctestGlobs: [String] {
+        var globs: [String] = []
+        for (index, word) in addopts.enumerated() {
+            if word.hasPrefix("--doctest-glob=") {
+                globs.append(String(word.dropFirst("--doctest-glob=".count)))
+            } else if word == "--doctest-glob", index + 1 < addopts.count {
+                globs.append(addopts[index + 1])
+            }
+        }
+        return globs.isEmpty ? ["test*.txt"] : globs
+    }
+
     /// Paths that `--ignore`/`--ignore-glob` in `addopts` leave out of collection.
     public var ignored: [Glob] {
         var globs: [Glob] = []

@@ -278,7 +278,9 @@ public final class PythonToolbox: Sendable {
                 outcomes: parsed.outcomes,
                 collectionErrors: parsed.collectionErrors, runner: "pytest")
         }
-        let files = Array(Set(nodeIDs.map { String($0.split(separator: ":").first ?? "") })).sorted()
+        // Text files collected for their doctests need pytest; unittest loads modules only.
+        let files = Array(Set(nodeIDs.map { String($0.split(separator: ":").first ?? "") })).filter { $0.hasSuffix(".py") }
+            .sorted()
         let arguments = [interpreter.path, "-c", PythonScripts.unittestRunner] + files
         let execution = try sandbox.run(command(arguments, root: root, overrides: overrides, extraPaths: extraPaths))
         var outcomes: [TestOutcome] = []
