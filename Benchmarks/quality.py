@@ -362,7 +362,8 @@ def renamable_local(function):
 
 # ---------------------------------------------------------------------------- cases
 
-def make_cases(repo, source_dirs, rng, mutants, benign):
+def source_files(repo, source_dirs):
+    """The modules to edit: the files named, and the non-test .py files under the directories."""
     files = []
     for directory in source_dirs:
         if os.path.isfile(os.path.join(repo, directory)):
@@ -373,6 +374,11 @@ def make_cases(repo, source_dirs, rng, mutants, benign):
             for name in sorted(names):
                 if name.endswith(".py") and not name.startswith("test_"):
                     files.append(os.path.relpath(os.path.join(folder, name), repo))
+    return files
+
+
+def make_cases(repo, source_dirs, rng, mutants, benign):
+    files = source_files(repo, source_dirs)
     all_mutants, all_benign = [], []
     for path in files:
         with open(os.path.join(repo, path)) as handle:
@@ -426,16 +432,7 @@ def advance(repo, source_dirs, rng, count):
     locals, swapped imports: what ordinary commits do to code the tests run); returns the
     commit it started from."""
     start = git(repo, "rev-parse", "HEAD").strip()
-    files = []
-    for directory in source_dirs:
-        path = os.path.join(repo, directory)
-        if os.path.isfile(path):
-            files.append(directory)
-            continue
-        for folder, subfolders, names in os.walk(path):
-            subfolders[:] = sorted(d for d in subfolders if d not in ("tests", "test", "__pycache__"))
-            files += [os.path.relpath(os.path.join(folder, n), repo) for n in sorted(names)
-                      if n.endswith(".py") and not n.startswith("test_")]
+    files = source_files(repo, source_dirs)
     made = 0
     while made < count:
         path = rng.choice(files)

@@ -67,10 +67,15 @@ public struct ImpactMapStore: Sendable {
     /// Keeps `map` under `key`, atomically; a warning when it could not be written.
     @discardableResult
     func store(_ map: ImpactMap, key: CacheKey) -> String? {
+        guard let data = Self.encoded(map) else { return "warning: the impact map could not be encoded" }
+        return write(data, to: path(key))
+    }
+
+    /// JSON with sorted keys: the same map gives the same bytes.
+    private static func encoded(_ value: some Encodable) -> Data? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(map) else { return "warning: the impact map could not be encoded" }
-        return write(data, to: path(key))
+        return try? encoder.encode(value)
     }
 
     private func write(_ data: Data, to path: String) -> String? {
@@ -79,9 +84,7 @@ public struct ImpactMapStore: Sendable {
         } catch {
             return "warning: cannot create \(directory); the impact map is not kept"
         }
-        let temporary = directory + "/.tmp-\(getpid())-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: temporary, contents: data), rename(temporary, path) == 0 else {
-            unlink(temporary)
+        guard ResultCache.replace(path, with: data, in: directory) else {
             return "warning: cannot write the impact map in \(directory); it is not kept"
         }
         return nil
@@ -109,9 +112,7 @@ public struct ImpactMapStore: Sendable {
             case .none: break
             }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(Bundle(format: Bundle.header, maps: maps)) else {
+        guard let data = Self.encoded(Bundle(format: Bundle.header, maps: maps)) else {
             throw ReviewFailure("cannot encode the impact maps", status: .infrastructure)
         }
         guard FileManager.default.createFile(atPath: file, contents: data) else {
@@ -136,11 +137,9 @@ public struct ImpactMapStore: Sendable {
         } catch {
             throw ReviewFailure("\(file) is damaged or from another format of impact map: \(error.localizedDescription)", status: .usage)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         for (name, map) in bundle.maps.sorted(by: { $0.key < $1.key }) {
             guard name.allSatisfy({ $0.isHexDigit }), map.format == ImpactMap.currentFormat,
-                let encoded = try? encoder.encode(map)
+                let encoded = Self.encoded(map)
             else {
                 throw ReviewFailure("\(file) holds a map named \(name) that this review cannot use", status: .usage)
             }

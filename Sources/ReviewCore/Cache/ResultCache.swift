@@ -86,17 +86,21 @@ public final class ResultCache: @unchecked Sendable {
         let bytes = [UInt8](payload)
         var file = Array("\(Self.header) \(key.digest) \(ObjectID.blob(hashing: bytes).hex)\n".utf8)
         file += bytes
-        let path = entryPath(key)
+        guard Self.replace(entryPath(key), with: Data(file), in: directory) else {
+            warn("warning: cannot write the result cache in \(directory); results are not kept")
+            return
+        }
+    }
+
+    /// Writes `data` to a temporary file in `directory` and renames it to `path`, so readers
+    /// see the old file or the new one, never half of one; whether it worked.
+    static func replace(_ path: String, with data: Data, in directory: String) -> Bool {
         let temporary = directory + "/.tmp-\(getpid())-\(UUID().uuidString)"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(file)) else {
-            warn("warning: cannot write the result cache in \(directory); results are not kept")
-            return
-        }
-        guard rename(temporary, path) == 0 else {
+        guard FileManager.default.createFile(atPath: temporary, contents: data), rename(temporary, path) == 0 else {
             unlink(temporary)
-            warn("warning: cannot write the result cache in \(directory); results are not kept")
-            return
+            return false
         }
+        return true
     }
 
     /// Removes the least recently used entries while the cache is over its bound (down to

@@ -1,5 +1,6 @@
 import Foundation
 import ReviewAgent
+import ReviewSandbox
 
 /// Which tests execute which functions of the project, recorded by running tests under a
 /// profiler (see `PythonScripts.impactRecorder`), and kept valid as the base moves.
@@ -56,7 +57,7 @@ public struct ImpactMap: Codable, Sendable {
         public var tree: String
 
         /// The test's file.
-        public var file: String { String(node.prefix { $0 != ":" }) }
+        public var file: String { PythonToolbox.file(of: node) }
     }
 
     public var format: Int = ImpactMap.currentFormat
@@ -127,6 +128,8 @@ public struct ImpactMap: Codable, Sendable {
             source = files[basePath]
         }
         guard let functions = source?.functions else { return .fallback("no test ran code of this file at base") }
+        // Whether a function runs at import is known where the map was recorded.
+        let atImport = Set((files[basePath]?.functions ?? []).filter { $0.outside == true }.map(\.name))
         var names = Set<String>()
         for hunk in task.hunks {
             // The base lines the hunk replaces, or for a pure insertion the two lines around it.
@@ -137,11 +140,7 @@ public struct ImpactMap: Codable, Sendable {
                 guard !containing.isEmpty else {
                     return .fallback("line \(line) at base is outside every function")
                 }
-                // Whether a function runs at import is known where the map was recorded.
-                let recorded = files[basePath]?.functions ?? []
-                if let early = containing.first(where: { function in
-                    recorded.contains { $0.name == function.name && $0.outside == true }
-                }) {
+                if let early = containing.first(where: { atImport.contains($0.name) }) {
                     return .fallback("`\(early.name.split(separator: ".").last ?? "")` runs when the module is imported")
                 }
                 for function in containing { names.insert(function.name) }
@@ -184,6 +183,10 @@ public struct ImpactMap: Codable, Sendable {
             var files: [String] = []
             var reasons: [String: String] = [:]
             var kept: [String] = []
+            var keptSet = Set<String>()
+            func keep(_ node: String) {
+                if keptSet.insert(node).inserted { kept.append(node) }
+            }
             func add(_ file: String, _ reason: String) {
                 if reasons[file] == nil {
                     files.append(file)
@@ -192,42 +195,41 @@ public struct ImpactMap: Codable, Sendable {
             }
             for file in changed { add(file, "changed in the range") }
             for node in nodes {
-                let file = String(node.prefix { $0 != ":" })
+                let file = PythonToolbox.file(of: node)
                 if task.changedTests.contains(file) { continue }
-                kept.append(node)
+                keep(node)
                 add(file, "runs the changed lines at base (impact map)")
             }
             let mapped = kept.count
             var whole: [String] = []
             // A test file that is new, or changed at module level since the map's tree, runs
             // whole: its node ids there may not exist any more.
-            func isUnknown(_ file: String) -> Bool { drift.isUnknown(file, in: self) }
             for node in staleNodes {
-                let file = String(node.prefix { $0 != ":" })
-                if task.changedTests.contains(file) || kept.contains(node) || whole.contains(file) { continue }
-                if isUnknown(file) {
+                let file = PythonToolbox.file(of: node)
+                if task.changedTests.contains(file) || keptSet.contains(node) || whole.contains(file) { continue }
+                if drift.isUnknown(file) {
                     whole.append(file)
                     add(file, "ran this file where the impact map was recorded; changed since")
                 } else {
-                    kept.append(node)
+                    keep(node)
                     add(file, "ran this file where the impact map was recorded; its code changed since")
                 }
             }
             for file in task.tests where reasons[file] == nil {
                 let why = task.testReasons[file] ?? "import graph"
-                if isUnknown(file) {
+                if drift.isUnknown(file) {
                     whole.append(file)
                     add(file, "\(why); not in the impact map yet")
                 } else {
                     let again = drift.reselected(in: file)
                     guard !again.isEmpty else { continue }
-                    for node in again where !kept.contains(node) { kept.append(node) }
+                    again.forEach(keep)
                     add(file, "\(why); \(again.count) of its test(s) new or changed since the impact map was recorded")
                 }
             }
             // The tests a chosen file gained since the map's tree are not in it: they run too.
             for file in files where !whole.contains(file) && !task.changedTests.contains(file) {
-                for new in drift.newNodes[file] ?? [] where !kept.contains(new) { kept.append(new) }
+                (drift.newNodes[file] ?? []).forEach(keep)
             }
             task.tests = files
             task.testReasons = reasons

@@ -11,10 +11,11 @@ import ReviewSandbox
 /// repository, as after a shallow CI clone). Only the changed files that matter are
 /// fingerprinted at base, in one sandboxed interpreter.
 ///
-/// An entry is stale when its test file changed, when a `conftest.py` above it changed,
-/// when a function it ran changed or went away, or when the module-level code of a module
-/// it depends on changed: a module it ran code of, or one its test file imports directly
-/// or through other modules (the import graph at base).
+/// An entry is stale when its test file's module-level code changed, when a `conftest.py`
+/// above it changed, when a function it ran changed or went away (or reads a top-level
+/// binding that changed), or when the module-level code of a module it depends on changed:
+/// a module it ran code of, or one its test file imports directly or through other modules
+/// (the import graph at base).
 struct MapDrift: Sendable {
     /// The base's tree and commit.
     var tree: String
@@ -34,6 +35,8 @@ struct MapDrift: Sendable {
     var wholeFiles: Set<String> = []
     /// Recorded test files -> the test functions added since, as node ids.
     var newNodes: [String: [String]] = [:]
+    /// The test files all of whose tests the map holds (``ImpactMap/testFiles``).
+    var recordedTestFiles: Set<String>
 
     /// Whether the map is at the base's tree already.
     var isCurrent: Bool { changedFiles.isEmpty }
@@ -64,16 +67,16 @@ struct MapDrift: Sendable {
         needed: Set<String>, fingerprint: ([String]) -> [String: ImpactMap.SourceFile]?
     ) -> MapDrift? {
         let blobs = blobs(of: files.listing)
+        let recordedTests = Set(map.testFiles)
         var drift = MapDrift(
             tree: tree, commit: commit, blobs: blobs, changedFiles: [], fingerprints: [:], staleTests: [],
-            staleNodes: [:])
+            staleNodes: [:], recordedTestFiles: recordedTests)
         for (path, id) in blobs where map.blobs[path] != id { drift.changedFiles.insert(path) }
         for path in map.blobs.keys where blobs[path] == nil { drift.changedFiles.insert(path) }
         guard !drift.changedFiles.isEmpty else { return drift }
         let pytest = PytestSettings(files: files)
         guard pytest.fingerprint == map.settings else { return nil }
 
-        let recordedTests = Set(map.testFiles)
         let wanted = drift.changedFiles.filter {
             blobs[$0] != nil && $0.hasSuffix(".py") && (map.files[$0] != nil || needed.contains($0) || recordedTests.contains($0))
         }
@@ -134,14 +137,12 @@ struct MapDrift: Sendable {
                 changedFunctions.insert(path + "\u{0}" + function.name)
             }
         }
-        var readers = Set<String>()
         if !changedNames.isEmpty {
             for (path, file) in map.files {
                 for function in file.functions where !changedNames.isDisjoint(with: function.names ?? []) {
-                    readers.insert(path + "\u{0}" + function.name)
+                    changedFunctions.insert(path + "\u{0}" + function.name)
                 }
             }
-            changedFunctions.formUnion(readers)
         }
         let conftests = drift.changedFiles.filter { ($0 as NSString).lastPathComponent == "conftest.py" }
             .map { ($0 as NSString).deletingLastPathComponent }
@@ -189,13 +190,13 @@ struct MapDrift: Sendable {
     static func none(_ map: ImpactMap) -> MapDrift {
         MapDrift(
             tree: map.tree, commit: map.commit, blobs: map.blobs, changedFiles: [], fingerprints: [:], staleTests: [],
-            staleNodes: [:])
+            staleNodes: [:], recordedTestFiles: Set(map.testFiles))
     }
 
     /// Whether a test file runs and is recorded whole: not in the map, or changed at module
     /// level since.
-    func isUnknown(_ file: String, in map: ImpactMap) -> Bool {
-        wholeFiles.contains(file) || !map.testFiles.contains(file)
+    func isUnknown(_ file: String) -> Bool {
+        wholeFiles.contains(file) || !recordedTestFiles.contains(file)
     }
 
     /// The tests of a known test file to run again: stale entries and new test functions.
@@ -206,11 +207,11 @@ struct MapDrift: Sendable {
     /// What a refresh records at base: test files that are not in the map or changed at
     /// module level since (whole), and the stale and new tests of the others (by node id),
     /// in `testFiles` order.
-    func refreshTargets(map: ImpactMap, testFiles: [String]) -> (files: [String], nodes: [String]) {
+    func refreshTargets(testFiles: [String]) -> (files: [String], nodes: [String]) {
         var files: [String] = []
         var nodes: [String] = []
         for file in testFiles {
-            if isUnknown(file, in: map) {
+            if isUnknown(file) {
                 files.append(file)
             } else {
                 nodes += reselected(in: file)

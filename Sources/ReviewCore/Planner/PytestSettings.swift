@@ -30,34 +30,30 @@ public struct PytestSettings: Sendable, Equatable {
     /// File name patterns of text files pytest collects as doctests: the `--doctest-glob`s
     /// of `addopts`, else pytest's default `test*.txt`.
     public var doctestGlobs: [String] {
-        var globs: [String] = []
-        for (index, word) in addopts.enumerated() {
-            if word.hasPrefix("--doctest-glob=") {
-                globs.append(String(word.dropFirst("--doctest-glob=".count)))
-            } else if word == "--doctest-glob", index + 1 < addopts.count {
-                globs.append(addopts[index + 1])
-            }
-        }
+        let globs = values(of: ["--doctest-glob"])
         return globs.isEmpty ? ["test*.txt"] : globs
     }
 
     /// Paths that `--ignore`/`--ignore-glob` in `addopts` leave out of collection.
     public var ignored: [Glob] {
-        var globs: [Glob] = []
+        values(of: ["--ignore", "--ignore-glob"]).map(Glob.init)
+    }
+
+    /// The values `addopts` gives these options, in order: `--option=value` or `--option value`.
+    private func values(of options: Set<String>) -> [String] {
+        var found: [String] = []
         var index = addopts.startIndex
         while index < addopts.endIndex {
             let word = addopts[index]
-            for option in ["--ignore", "--ignore-glob"] {
-                if word.hasPrefix(option + "=") {
-                    globs.append(Glob(String(word.dropFirst(option.count + 1))))
-                } else if word == option, index + 1 < addopts.endIndex {
-                    globs.append(Glob(addopts[index + 1]))
-                    index += 1
-                }
+            if let equals = word.firstIndex(of: "="), options.contains(String(word[..<equals])) {
+                found.append(String(word[word.index(after: equals)...]))
+            } else if options.contains(word), index + 1 < addopts.endIndex {
+                found.append(addopts[index + 1])
+                index += 1
             }
             index += 1
         }
-        return globs
+        return found
     }
 
     /// pytest's defaults.

@@ -27,15 +27,8 @@ extension Interpreter {
     /// same for two virtualenvs made alike on two machines, as in two CI jobs, so a map
     /// recorded in one serves the other.
     public var distributionFingerprint: String {
-        var roots = [Interpreter.realPath(prefix)]
-        let base = Interpreter.realPath(basePrefix)
-        if base != roots[0],
-            Interpreter.venvSettings(at: prefix)?["include-system-site-packages"]?.lowercased() == "true"
-        {
-            roots.append(base)
-        }
         var names: [String] = []
-        for root in roots {
+        for root in visiblePrefixes {
             for directory in Interpreter.packageDirectories(under: root) {
                 let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
                 names += entries.filter { $0.hasSuffix(".dist-info") || $0.hasSuffix(".egg-info") }
@@ -49,6 +42,17 @@ extension Interpreter {
     /// A virtual environment sees its base installation's packages only when its
     /// `pyvenv.cfg` says `include-system-site-packages = true`.
     public func hasPackageOnDisk(_ name: String) -> Bool {
+        return visiblePrefixes.contains { root in
+            Interpreter.packageDirectories(under: root).contains {
+                FileManager.default.fileExists(atPath: $0 + "/" + name + "/__init__.py")
+            }
+        }
+    }
+
+    /// The prefixes whose packages the interpreter sees: its own, and a virtual
+    /// environment's base installation only when its `pyvenv.cfg` says
+    /// `include-system-site-packages = true`.
+    var visiblePrefixes: [String] {
         var roots = [Interpreter.realPath(prefix)]
         let base = Interpreter.realPath(basePrefix)
         if base != roots[0],
@@ -56,11 +60,7 @@ extension Interpreter {
         {
             roots.append(base)
         }
-        return roots.contains { root in
-            Interpreter.packageDirectories(under: root).contains {
-                FileManager.default.fileExists(atPath: $0 + "/" + name + "/__init__.py")
-            }
-        }
+        return roots
     }
 
     /// `site-packages` and `dist-packages` directories below a prefix (`lib/python3.X/...`,

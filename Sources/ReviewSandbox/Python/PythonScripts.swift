@@ -295,13 +295,16 @@ def entry_of(filename):
         except Exception:
             entries[filename] = None
     return entries[filename]
+keys = {}
 def key_of(code):
-    # Module code is not a function, but its file gets fingerprints: importers depend on it.
-    entry = entry_of(code.co_filename)
-    if entry is None or code.co_name == "<module>":
-        return None
-    name = function_of(entry, code.co_firstlineno, code.co_name)
-    return (code.co_filename, name) if name else None
+    # Once per code object: every test that ran it asks again.
+    if code not in keys:
+        # Module code is not a function, but its file gets fingerprints: importers depend on it.
+        entry = entry_of(code.co_filename)
+        name = None if entry is None or code.co_name == "<module>" else \
+            function_of(entry, code.co_firstlineno, code.co_name)
+        keys[code] = (code.co_filename, name) if name else None
+    return keys[code]
 outside = {key for key in map(key_of, recorder.outside) if key}
 tests = []
 for node in sorted(recorder.seen):

@@ -244,7 +244,7 @@ public final class PythonToolbox: Sendable {
     static let maxSplitFiles = 20
 
     /// The file part of a node id.
-    static func file(of nodeID: String) -> String {
+    public static func file(of nodeID: String) -> String {
         String(nodeID.prefix { $0 != ":" })
     }
 

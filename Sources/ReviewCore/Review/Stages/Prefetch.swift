@@ -62,7 +62,7 @@ struct Prefetch {
         var tests: [String] = []
         for task in tasks { for test in task.testTargets where !tests.contains(test) { tests.append(test) } }
         let wholeFiles = Set(tests.filter { !$0.contains("::") })
-        tests = tests.filter { !$0.contains("::") || !wholeFiles.contains(String($0.prefix { $0 != ":" })) }
+        tests = tests.filter { !$0.contains("::") || !wholeFiles.contains(PythonToolbox.file(of: $0)) }
         let paths = importPaths(of: tasks)
         return Background { [tests] in
             tests.isEmpty ? nil : try? toolbox.runTests(tests, root: head, extraPaths: paths)

@@ -45,14 +45,24 @@ struct TestSelectionStage {
         case .otherFormat(let note), .damaged(let note): notes.append(note)
         case .none: break
         }
-        let baseFiles = try? TreeFiles(repository: repository, commit: baseCommit)
-        if let map = found, let baseFiles {
+        let wallSeconds = Double(max(600, configuration.timeout * 5))
+        // The base's tree listing, only when the map is not at the base already.
+        var listed: TreeFiles??
+        func baseFiles() -> TreeFiles? {
+            if let listed { return listed }
+            let made = try? TreeFiles(repository: repository, commit: baseCommit)
+            listed = .some(made)
+            return made
+        }
+        if let map = found {
             let drift = map.tree == baseTree.hex
                 ? MapDrift.none(map)
-                : MapDrift.compute(
-                    map: map, base: baseFiles, tree: baseTree.hex, commit: baseCommit.hex, configuration: configuration,
-                    needed: Set(tasks.compactMap(\.basePath))
-                ) { files in fingerprints(files, toolbox: toolbox, base: base) }
+                : baseFiles().flatMap { files in
+                    MapDrift.compute(
+                        map: map, base: files, tree: baseTree.hex, commit: baseCommit.hex, configuration: configuration,
+                        needed: Set(tasks.compactMap(\.basePath))
+                    ) { paths in fingerprints(paths, toolbox: toolbox, base: base) }
+                }
             if let drift {
                 for index in tasks.indices {
                     map.apply(map.select(for: tasks[index], drift: drift), to: &tasks[index], drift: drift, baseCommit: baseCommit.hex)
@@ -60,15 +70,15 @@ struct TestSelectionStage {
                 var recording: Background<ImpactOutcome>?
                 if !drift.isCurrent && configuration.impactMap == .auto {
                     recording = ImpactOutcome.refresh(
-                        map: map, drift: drift, toolbox: toolbox, base: base, configuration: configuration,
-                        importPaths: importPaths, wallSeconds: Double(max(600, configuration.timeout * 5)))
+                        drift: drift, toolbox: toolbox, base: base, configuration: configuration,
+                        importPaths: importPaths, wallSeconds: wallSeconds)
                 }
                 return TestSelectionStage(
                     recording: recording, notes: notes, key: key, maps: maps, previous: map, drift: drift)
             }
             notes.append("impact map: the pytest configuration at base collects differently from where the map was recorded; recording anew")
         }
-        guard configuration.impactMap == .auto, let baseFiles,
+        guard configuration.impactMap == .auto, let baseFiles = baseFiles(),
             tasks.contains(where: { !$0.isTestFile && $0.basePath != nil })
         else {
             return TestSelectionStage(recording: nil, notes: notes, key: nil, maps: nil, previous: nil, drift: nil)
@@ -76,8 +86,7 @@ struct TestSelectionStage {
         let recording = ImpactOutcome.record(
             toolbox: toolbox, base: base, configuration: configuration, importPaths: importPaths,
             tree: baseTree.hex, commit: baseCommit.hex, blobs: MapDrift.blobs(of: baseFiles.listing),
-            settings: PytestSettings(files: baseFiles).fingerprint,
-            wallSeconds: Double(max(600, configuration.timeout * 5)))
+            settings: PytestSettings(files: baseFiles).fingerprint, wallSeconds: wallSeconds)
         for index in tasks.indices where tasks[index].testSelection == TestSelection.importGraph {
             tasks[index].testSelection = TestSelection.recordingImpactMap
         }
@@ -161,7 +170,7 @@ enum ImpactOutcome: Sendable {
     /// Records again, on another thread, the tests whose entries `drift` found stale and
     /// the test files the map does not hold.
     static func refresh(
-        map: ImpactMap, drift: MapDrift, toolbox: PythonToolbox, base: DeferredSnapshot, configuration: Configuration,
+        drift: MapDrift, toolbox: PythonToolbox, base: DeferredSnapshot, configuration: Configuration,
         importPaths: [String], wallSeconds: Double
     ) -> Background<ImpactOutcome> {
         Background {
@@ -171,7 +180,7 @@ enum ImpactOutcome: Sendable {
             case .success(let files): all = files
             case .failure(let reason): return .failed(reason.text)
             }
-            let targets = drift.refreshTargets(map: map, testFiles: all)
+            let targets = drift.refreshTargets(testFiles: all)
             guard !targets.files.isEmpty || !targets.nodes.isEmpty else {
                 return .refreshed(nil, files: [], seconds: Date().timeIntervalSince(started))
             }
