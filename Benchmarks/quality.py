@@ -19,6 +19,11 @@ taken over the projects whose suite runs over 10 s (all projects when none does)
 oracles stop at the first failure (-x); full-suite times come from complete runs (the
 base and the benign cases). `silent` counts cases whose changed file had no test selected
 (or no task) and no `not-tested` finding: a pass that says nothing.
+Behaviour review: `witnessed` counts the mutants the full suite does *not* catch (they
+survive) that get a `behaviour-change` finding whose suggested test passes at base and
+fails at the case, checked here with plain pytest outside review; `behaviour false alarms`
+counts benign edits with any `behaviour-change` finding. Some survivors are equivalent to
+the original and can never be witnessed (`--verbose` lists the ones not witnessed).
 """
 import argparse
 import ast
@@ -470,6 +475,40 @@ def review(binary, repo, branch):
     return [f for f in report["findings"] if f["severity"] == "error"], report, seconds, result.stderr.strip()
 
 
+def pin_holds(repo, project, finding, branch):
+    """Whether a behaviour-change finding's suggested test passes at base (main) and fails
+    at `branch`, checked here, outside review: the file written into each checkout and run
+    with plain pytest on its own (no project conftest or addopts, as the suggestion asks for
+    nothing else), with the suite's PYTHONPATH."""
+    suggestion = finding.get("suggestion") or {}
+    path, content = suggestion.get("newFile"), suggestion.get("replacement")
+    if not path or not content:
+        return False
+    env = dict(os.environ, PYTHONPATH=":".join([repo] + [os.path.join(repo, p) for p in project.get("path", [])]),
+               PYTHONDONTWRITEBYTECODE="1")
+    ini = os.path.join(tempfile.mkdtemp(prefix="review-pin-"), "pytest.ini")
+    with open(ini, "w") as handle:
+        handle.write("[pytest]\n")
+    codes = []
+    for revision in ("main", branch):
+        git(repo, "checkout", "-q", revision)
+        target = os.path.join(repo, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w") as handle:
+            handle.write(content)
+        try:
+            result = subprocess.run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--noconftest", "-c", ini,
+                                     "--rootdir", repo, target], cwd=repo, env=env, capture_output=True, timeout=120)
+            codes.append(result.returncode)
+        except subprocess.TimeoutExpired:
+            codes.append("timeout")
+        git(repo, "clean", "-q", "-f", "-d", "-x")
+        git(repo, "checkout", "-q", "--", ".")
+    git(repo, "checkout", "-q", "main")
+    shutil.rmtree(os.path.dirname(ini), ignore_errors=True)
+    return codes[0] == 0 and codes[1] in (1, "timeout")
+
+
 def is_silent(report, path):
     """Whether the report lets a changed file pass with no test run for it and no
     `not-tested` finding: its task is missing or selected no test, yet nothing says so."""
@@ -512,7 +551,8 @@ def main():
                              f"{', '.join(p['name'] for p in PROJECTS)}")
     global PYTHON
     binary = os.path.abspath(args.review)
-    totals = {"caught": 0, "detected": 0, "benign": 0, "alarms": 0, "flagged": 0, "located": 0, "silent": 0, "cases": 0}
+    totals = {"caught": 0, "detected": 0, "benign": 0, "alarms": 0, "flagged": 0, "located": 0, "silent": 0, "cases": 0,
+              "survivors": 0, "witnessed": 0, "behaviour_alarms": 0}
     ratios = []
     table = []
     work = tempfile.mkdtemp(prefix="review-quality-")
@@ -568,13 +608,22 @@ def main():
                     errors = []
                 located = any(e["file"] == case["file"] and e["line"] <= case["line"] <= e["endLine"]
                               for e in errors) if case["type"] == "mutant" else False
+                changes = [f for f in (report or {}).get("findings", [])
+                           if f["kind"] == "behaviour-change" and f["file"] == case["file"]]
+                # A surviving mutant is witnessed by a behaviour-change finding whose pinned test
+                # holds up outside review; a benign edit must have none.
+                witnessed = caught and case["type"] == "mutant" and \
+                    any(pin_holds(repo, project, f, case["branch"]) for f in changes)
+                case["behaviour"] = bool(changes)
+                case["witnessed"] = witnessed
                 rows.append((case, not caught, bool(errors), located))
                 if is_silent(report, case["file"]):
                     silent_cases.append(case)
                 if args.verbose:
                     print(f"  {case['branch']} {case['type']:6} {case['kind']:18} {case['file']}:{case['line']} "
                           f"suite {'fails' if not caught else 'passes'}, review {len(errors)} error(s)"
-                          f"{', located' if located else ''}, {review_seconds:.1f} s  [{case['change'][:70]}]",
+                          f"{', located' if located else ''}{', behaviour change' if changes else ''}"
+                          f"{' (witnessed)' if witnessed else ''}, {review_seconds:.1f} s  [{case['change'][:70]}]",
                           flush=True)
             mutants = [r for r in rows if r[0]["type"] == "mutant"]
             # A "benign" edit that the full suite rejects is not benign: not counted.
@@ -584,6 +633,9 @@ def main():
             flagged = [r for r in mutants if r[2]]
             located = [r for r in flagged if r[3]]
             alarms = [r for r in benign if r[2]]
+            survivors = [r for r in mutants if not r[1]]
+            witnessed = [r for r in survivors if r[0]["witnessed"]]
+            behaviour_alarms = [r for r in benign if r[0]["behaviour"]]
             suite_median = statistics.median(suite_times)
             review_median = statistics.median(review_times) if review_times else 0.0
             ratio = review_median / suite_median if suite_median else 0.0
@@ -598,6 +650,10 @@ def main():
             print(f"  {'detection':<13} {len(detected):>3} / {len(caught):<3} {percent(len(detected), len(caught)):6.1f}%")
             print(f"  {'false alarms':<13} {len(alarms):>3} / {len(benign):<3} {percent(len(alarms), len(benign)) if benign else 0.0:6.1f}%")
             print(f"  {'location':<13} {len(located):>3} / {len(flagged):<3} {percent(len(located), len(flagged)):6.1f}%")
+            print(f"  {'witnessed':<13} {len(witnessed):>3} / {len(survivors):<3} {percent(len(witnessed), len(survivors)):6.1f}%"
+                  "  (mutants the full suite misses, shown by a behaviour-change whose pinned test holds)")
+            print(f"  {'behaviour FA':<13} {len(behaviour_alarms):>3} / {len(benign):<3} "
+                  f"{percent(len(behaviour_alarms), len(benign)) if benign else 0.0:6.1f}%")
             print(f"  {'time':<13} review {review_median:.2f} s / full suite {suite_median:.2f} s = {ratio:.2f}")
             print(f"  {'silent':<13} {len(silent_cases):>3} / {len(rows):<3} {percent(len(silent_cases), len(rows)) if rows else 0.0:6.1f}%",
                   flush=True)
@@ -609,6 +665,11 @@ def main():
             for case, _, flagged_it, _ in benign:
                 if flagged_it:
                     print(f"  false alarm: {case['branch']} {case['kind']} {case['file']}")
+                if case["behaviour"]:
+                    print(f"  behaviour false alarm: {case['branch']} {case['kind']} {case['file']}")
+            for case, _, _, _ in survivors:
+                if not case["witnessed"]:
+                    print(f"  not witnessed: {case['branch']} {case['kind']} {case['file']}:{case['line']}  [{case['change'][:80]}]")
             table.append((f"{name} {version}", len(caught), percent(len(detected), len(caught)),
                           len(benign), percent(len(alarms), len(benign)) if benign else 0.0,
                           percent(len(located), len(flagged)), review_median, suite_median, ratio,
@@ -621,6 +682,9 @@ def main():
             totals["located"] += len(located)
             totals["silent"] += len(silent_cases)
             totals["cases"] += len(rows)
+            totals["survivors"] += len(survivors)
+            totals["witnessed"] += len(witnessed)
+            totals["behaviour_alarms"] += len(behaviour_alarms)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     slow = [ratio for seconds, ratio in ratios if seconds > 10] or [ratio for _, ratio in ratios]
@@ -635,6 +699,9 @@ def main():
     print(f"location: {percent(totals['located'], totals['flagged']):.1f}%")
     print(f"time ratio: {statistics.median(slow) if slow else 0.0:.2f}")
     print(f"silent: {percent(totals['silent'], totals['cases']) if totals['cases'] else 0.0:.1f}%")
+    print(f"witnessed: {percent(totals['witnessed'], totals['survivors']) if totals['survivors'] else 0.0:.1f}% "
+          f"({totals['witnessed']} of {totals['survivors']} surviving mutants)")
+    print(f"behaviour false alarms: {percent(totals['behaviour_alarms'], totals['benign']) if totals['benign'] else 0.0:.1f}%")
     return 0
 
 

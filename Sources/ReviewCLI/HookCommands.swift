@@ -51,6 +51,10 @@ struct HookCommand: ParsableCommand {
         if !configuration.isSet(.impactMap) {
             try configuration.set(.impactMap, text: "existing", origin: "pre-push default")
         }
+        // Behaviour review runs each changed function at base and head: CI's job, not a push's.
+        if !configuration.isSet(.probe) {
+            try configuration.set(.probe, text: "off", origin: "pre-push default")
+        }
         let entries: [PushRanges.Entry]
         let notes: [String]
         if name == "pre-commit" {

@@ -25,6 +25,7 @@ extension OutputFormat: ExpressibleByArgument {}
 extension FailLevel: ExpressibleByArgument {}
 extension SandboxMode: ExpressibleByArgument {}
 extension ImpactMapMode: ExpressibleByArgument {}
+extension ProbeMode: ExpressibleByArgument {}
 
 /// Options shared by the commands that review: configuration and execution settings.
 struct ReviewSettings: ParsableArguments {
@@ -60,6 +61,12 @@ struct ReviewSettings: ParsableArguments {
 
     @Option(help: "Test selection by an impact map recorded at base: auto (record when missing), existing (never record; the pre-push default) or off (import graph only).")
     var impactMap: ImpactMapMode?
+
+    @Option(help: "Behaviour review: call each changed function at base and at head on inputs recorded from its tests and derived from the change, and report differences with a verified pinned test: auto or off (the pre-push default).")
+    var probe: ProbeMode?
+
+    @Option(help: "Seconds per file that recording the calls for behaviour review may take (default: 20).")
+    var probeSeconds: Int?
 
     @Option(help: "An OpenAI-compatible server for the model-driven agent, e.g. http://127.0.0.1:8080/v1 (or REVIEW_MODEL_URL).")
     var modelUrl: String?
@@ -109,6 +116,10 @@ struct ReviewSettings: ParsableArguments {
         if let maxTests { try configuration.set(.maxTests, text: String(maxTests), origin: "flag --max-tests") }
         if let jobs { try configuration.set(.jobs, text: String(jobs), origin: "flag --jobs") }
         if let impactMap { try configuration.set(.impactMap, text: impactMap.rawValue, origin: "flag --impact-map") }
+        if let probe { try configuration.set(.probe, text: probe.rawValue, origin: "flag --probe") }
+        if let probeSeconds {
+            try configuration.set(.probeSeconds, text: String(probeSeconds), origin: "flag --probe-seconds")
+        }
         if let budgetSeconds {
             try configuration.set(.budgetSeconds, text: String(budgetSeconds), origin: "flag --budget-seconds")
         }

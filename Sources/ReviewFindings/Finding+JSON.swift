@@ -18,7 +18,7 @@ extension Finding: Codable {
                     ("patch", .string($0.patch)), ("startLine", .int($0.startLine)), ("endLine", .int($0.endLine)),
                     ("replacement", .string($0.replacement)), ("verified", .bool($0.verified)),
                     ("summary", .string($0.summary)),
-                ])
+                ] + ($0.newFile.map { [("newFile", JSONValue.string($0))] } ?? []))
             } ?? .null
         return .object([
             ("file", .string(finding.file)), ("line", .int(finding.line)), ("endLine", .int(finding.endLine)),
@@ -53,7 +53,8 @@ extension Finding: Codable {
                 let verified = object["verified"]?.boolValue, let summary = object["summary"]?.stringValue
             else { return nil }
             suggestion = Suggestion(
-                patch: patch, startLine: start, endLine: end, replacement: replacement, verified: verified, summary: summary)
+                patch: patch, startLine: start, endLine: end, replacement: replacement, verified: verified, summary: summary,
+                newFile: object["newFile"]?.stringValue)
         }
         self.init(
             severity: severity, kind: kind, file: file, line: line, endLine: value["endLine"]?.intValue ?? line,

@@ -49,12 +49,15 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable, Codable {
     /// A changed file for which no test ran (none found, none collected, all skipped, the
     /// session could not start, a budget): the report says why and what would fix it.
     case notTested = "not-tested"
+    /// A changed function returns, raises, prints or mutates differently at head than at
+    /// base for the same input, shown by calling it at both (behaviour review).
+    case behaviourChange = "behaviour-change"
 
     /// The severity a finding of this kind has when the change caused it.
     public var defaultSeverity: Severity {
         switch self {
         case .testRegression, .failingNewTest, .syntaxError, .importError, .crash, .timeout: return .error
-        case .flakyTest, .environment, .undeclaredDependency, .notTested: return .warning
+        case .flakyTest, .environment, .undeclaredDependency, .notTested, .behaviourChange: return .warning
         case .preExistingFailure, .fixedTest, .modelNote: return .info
         }
     }
@@ -75,6 +78,7 @@ public enum FindingKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .environment: return "Environment"
         case .undeclaredDependency: return "Undeclared dependency"
         case .notTested: return "Not tested"
+        case .behaviourChange: return "Behaviour change"
         }
     }
 }
@@ -112,9 +116,22 @@ public struct Suggestion: Hashable, Sendable {
     public var verified: Bool
     /// What the suggestion does, in one line.
     public var summary: String
+    /// The file the suggestion creates (a new test), when it is not an edit of the finding's
+    /// file: `replacement` is then the whole new file and the lines are its lines.
+    public var newFile: String?
+
+    /// How it was checked, in a few words for reports.
+    public var verification: String {
+        guard verified else { return "not verified" }
+        return newFile == nil ? "verified: the failing tests pass with it" : "verified: it passes at base and fails at head"
+    }
 
     /// Creates a suggestion.
-    public init(patch: String, startLine: Int, endLine: Int, replacement: String, verified: Bool, summary: String) {
+    public init(
+        patch: String, startLine: Int, endLine: Int, replacement: String, verified: Bool, summary: String,
+        newFile: String? = nil
+    ) {
+        self.newFile = newFile
         self.patch = patch
         self.startLine = startLine
         self.endLine = endLine

@@ -16,7 +16,16 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 4
+    public static let version = 5
+
+    /// Behaviour review's settings (`nil`: off).
+    public struct Probing: Hashable, Sendable {
+        /// Seconds the recording of calls may take per file.
+        public var seconds: Double
+
+        /// Creates the settings.
+        public init(seconds: Double) { self.seconds = seconds }
+    }
 
     private let task: ReviewTask
     private let read: SourceReader
@@ -32,6 +41,10 @@ public struct BuiltinPolicy: Policy {
     private var revertedHunks: [Int: SourceEdit.Replacement] = [:]
     /// Why no related test ran at head, while that is so (cleared by a run with a result).
     private var untested: String? = "review stopped before running its tests"
+    private let probing: Probing?
+    /// Behaviour review, once started (after the tests, when nothing is an error).
+    private var behaviour: BehaviourReview?
+    private var probed = false
 
     /// The step that comes next; a case named `after...` reads the last outcome.
     enum Phase {
@@ -39,12 +52,17 @@ public struct BuiltinPolicy: Policy {
         case checkBase(FileCheck, ExecutionOutcome), afterCheckBase(FileCheck, ExecutionOutcome)
         case testsHead, afterTestsHead, brokenBase(TestRun), afterBrokenBase(TestRun), collectBase(TestRun)
         case testsBase, afterTestsBase, testsBaseInSession, rerunHead, afterRerunHead, bisect(next: Int), conclude, done
+        case behaviour
     }
 
     /// `environment`: a package the interpreter lacks is the environment's, not the change's.
-    public init(task: ReviewTask, read: @escaping SourceReader, environment: ProjectEnvironment? = nil) {
+    /// `probing`: behaviour review's settings, `nil` for none.
+    public init(
+        task: ReviewTask, read: @escaping SourceReader, environment: ProjectEnvironment? = nil, probing: Probing? = nil
+    ) {
         self.task = task
         self.read = read
+        self.probing = probing
         make = BuiltinFindings(task: task, environment: environment)
     }
 
@@ -123,6 +141,27 @@ public struct BuiltinPolicy: Policy {
         case .bisect(let index):
             if index > 0, let run = lastRun { investigation?.recordRevert(of: index - 1, run: run) }
             return bisect(index)
+        case .behaviour:
+            return stepBehaviour()
+        case .conclude where !probed:
+            probed = true
+            guard let probing, !findings.contains(where: { $0.severity == .error && $0.file == task.path }) else {
+                return try next(state)
+            }
+            let passed = Set((make.headRun?.outcomes ?? []).filter { $0.status == .passed }.map(\.nodeID))
+            switch BehaviourReview.make(
+                task, head: read(.head, task.path), base: task.basePath.flatMap { read(.base, $0) }, passedAtHead: passed,
+                seconds: probing.seconds, readHead: { [read] in read(.head, $0) })
+            {
+            case .success(let review):
+                behaviour = review
+                last = nil
+                phase = .behaviour
+                return stepBehaviour()
+            case .failure(let reason):
+                if let reason = reason.reason { notes.append("not probed: \(reason)") }
+                return try next(state)
+            }
         case .conclude, .done:
             phase = .done
             findings = make.attributingEnvironment(findings)
@@ -239,6 +278,21 @@ public struct BuiltinPolicy: Policy {
         }
         findings += regressions.unexplained.map(make.regression)
         return conclude()
+    }
+
+    /// The next step of behaviour review, or the conclusion when it is done.
+    private mutating func stepBehaviour() -> AgentAction {
+        guard var review = behaviour else { return conclude() }
+        let step = review.next(last)
+        behaviour = review
+        switch step {
+        case .execute(let request, let note):
+            return .execute(request, note: note)
+        case .done(let found, let said):
+            findings += found
+            notes += said
+            return conclude()
+        }
     }
 
     private var lastRun: TestRun? { if case .tests(let run)? = last { run } else { nil } }

@@ -116,6 +116,12 @@ public struct AgentLoop: Sendable {
             return text
         case .unavailable(let reason):
             return "not run: \(reason)"
+        case .probes(let set, let result):
+            guard let set else { return "no probes (\(result.statusDescription))" }
+            return "\(set.probes.count) probe(s) from \(set.recorded.values.reduce(0, +)) recorded call(s)"
+        case .probeRun(let run):
+            if let failure = run.importError { return "the module does not import: \(failure)" }
+            return "\(run.results.values.filter(\.comparable).count) of \(run.results.count) probe(s) ran"
         }
     }
 }

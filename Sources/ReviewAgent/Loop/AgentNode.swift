@@ -39,13 +39,22 @@ public enum ExecutionRequest: Hashable, Sendable {
     case runCode(String, side: Side)
     /// Collect (not run) the tests of directories: whether the test setup itself works there.
     case collectTests([String], side: Side)
+    /// Run the related tests at head recording the calls of the changed functions, and
+    /// derive probes from them (behaviour review).
+    case recordProbes(PythonToolbox.ProbeRecording)
+    /// Call probes (all, or those in `only`) at a revision.
+    case runProbes([Probe], module: String, only: Set<String>?, side: Side)
+    /// Run a generated test file on its own at a revision (a pinned behaviour).
+    case runPinnedTests(String, side: Side)
 
     /// The revision it runs against.
     public var side: Side {
         switch self {
         case .compile(_, let side), .importModule(_, let side, _), .runTests(_, let side, _), .runCode(_, let side),
-            .collectTests(_, let side):
+            .collectTests(_, let side), .runProbes(_, _, _, let side), .runPinnedTests(_, let side):
             return side
+        case .recordProbes:
+            return .head
         }
     }
 }
@@ -58,12 +67,18 @@ public enum ExecutionOutcome: Hashable, Sendable {
     case tests(TestRun)
     /// The revision does not have what was asked for (e.g. the file is new, so base has none).
     case unavailable(String)
+    /// The recording of calls: the probes (`nil` when the recorder wrote none) and its run.
+    case probes(ProbeSet?, ExecutionResult)
+    /// Probes called at one revision.
+    case probeRun(ProbeRun)
 
     /// The process result, when there is one.
     public var execution: ExecutionResult? {
         switch self {
         case .process(let result, _): return result
         case .tests(let run): return run.execution
+        case .probes(_, let result): return result
+        case .probeRun(let run): return run.execution
         case .unavailable: return nil
         }
     }
@@ -73,6 +88,8 @@ public enum ExecutionOutcome: Hashable, Sendable {
         switch self {
         case .process(_, let command): return command
         case .tests(let run): return run.command
+        case .probes: return "python3 -c <probe recorder> (the related tests, recording calls)"
+        case .probeRun(let run): return "python3 -c <probe runner> (\(run.results.count) probe(s))"
         case .unavailable(let reason): return "(not run: \(reason))"
         }
     }
@@ -82,6 +99,8 @@ public enum ExecutionOutcome: Hashable, Sendable {
         switch self {
         case .process(let result, _): return result.succeeded
         case .tests(let run): return !run.runnerBroke && run.failures.isEmpty && run.collectionErrors.isEmpty
+        case .probes(let set, _): return set != nil
+        case .probeRun(let run): return run.importError == nil
         case .unavailable: return false
         }
     }

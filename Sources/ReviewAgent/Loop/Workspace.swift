@@ -74,9 +74,10 @@ public final class Workspace: @unchecked Sendable {
             let result = try toolbox.importModule(module, root: root, extraPaths: paths, overrides: files)
             return .process(result, command: PythonToolbox.importCommand(module))
         case .runTests(let tests, let side, let overrides):
+            // A file an override brings (a new test run against base's code) is there too.
             let present = tests.filter { test in
                 let file = String(test.split(separator: ":").first ?? "")
-                return FileManager.default.fileExists(atPath: root + "/" + file)
+                return FileManager.default.fileExists(atPath: root + "/" + file) || overrides.contains { $0.path == file }
             }
             guard !present.isEmpty else { return .unavailable("none of the tests exist at \(side.rawValue)") }
             let files = try write(overrides)
@@ -89,6 +90,18 @@ public final class Workspace: @unchecked Sendable {
         case .runCode(let source, _):
             let result = try toolbox.runCode(source, root: root, extraPaths: paths)
             return .process(result, command: "python3 -c <code>")
+        case .recordProbes(let recording):
+            let (probes, execution) = try toolbox.recordProbes(recording, root: root, extraPaths: paths)
+            return .probes(probes, execution)
+        case .runProbes(let probes, let module, let only, _):
+            return .probeRun(
+                try toolbox.runProbes(
+                    probes, module: module, only: only, probeSeconds: BehaviourReview.probeSeconds, root: root,
+                    extraPaths: paths))
+        case .runPinnedTests(let content, _):
+            return .tests(
+                try toolbox.runPinnedTests(
+                    content, root: root, extraPaths: paths, wallSeconds: BehaviourReview.probeSeconds * 3 + 10))
         }
     }
 

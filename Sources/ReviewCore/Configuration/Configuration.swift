@@ -20,6 +20,14 @@ public enum ImpactMapMode: String, Sendable, CaseIterable {
     case off
 }
 
+/// Whether behaviour review calls the changed functions at base and at head.
+public enum ProbeMode: String, Sendable, CaseIterable {
+    /// Probe every changed function of a file with no error (the default).
+    case auto
+    /// No behaviour review (the pre-push default).
+    case off
+}
+
 /// The lowest severity that makes `review` exit 1; reviewdog's level names.
 public enum FailLevel: String, Sendable, CaseIterable {
     case error, warning, info, none
@@ -48,6 +56,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case budgetSeconds = "budget-seconds"
     case cacheSizeMB = "cache-size-mb"
     case impactMap = "impact-map"
+    case probe
+    case probeSeconds = "probe-seconds"
 }
 
 /// Read from `[tool.review]` in `pyproject.toml`, then `.review.toml` (top-level keys or a
@@ -81,6 +91,10 @@ public struct Configuration: Sendable {
     public var cacheSizeMB: Int = 256
     /// Test selection by an impact map recorded at base.
     public var impactMap: ImpactMapMode = .auto
+    /// Behaviour review: the changed functions called at base and at head.
+    public var probe: ProbeMode = .auto
+    /// Seconds per file the recording of calls for behaviour review may take.
+    public var probeSeconds: Int = 20
     /// The sandbox.
     public var sandbox: SandboxMode = .bubblewrap
     /// `[tool.review.model]`: the model server (`url`, `name`, `fallback`, `constrained`, `timeout`).
@@ -144,12 +158,12 @@ public struct Configuration: Sendable {
         switch key {
         case .include, .exclude, .tests:
             value = .strings(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        case .timeout, .maxFiles, .maxTests, .jobs, .budgetSeconds, .cacheSizeMB:
+        case .timeout, .maxFiles, .maxTests, .jobs, .budgetSeconds, .cacheSizeMB, .probeSeconds:
             guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else {
                 throw ReviewFailure("\(origin): '\(key.rawValue)' must be a whole number, not '\(text)'", status: .usage)
             }
             value = .integer(number)
-        case .python, .failOn, .sandbox, .impactMap:
+        case .python, .failOn, .sandbox, .impactMap, .probe:
             value = .string(text)
         }
         try assign(key.rawValue, value, origin: origin)
@@ -299,6 +313,12 @@ public struct Configuration: Sendable {
             guard let mode = ImpactMapMode(rawValue: text) else { throw bad("one of auto, existing, off") }
             impactMap = mode
         case ("impact-map", _): throw bad("one of auto, existing, off")
+        case ("probe", .string(let text)):
+            guard let mode = ProbeMode(rawValue: text) else { throw bad("auto or off") }
+            probe = mode
+        case ("probe", _): throw bad("auto or off")
+        case ("probe-seconds", .integer(let number)) where number > 0 && number <= 3600: probeSeconds = number
+        case ("probe-seconds", _): throw bad("a number of seconds between 1 and 3600")
         default:
             throw ReviewFailure("\(origin): unknown key '\(key)'", status: .usage)
         }
@@ -332,7 +352,8 @@ public struct Configuration: Sendable {
             ("timeout", String(timeout)), ("fail-on", "\"\(failOn.rawValue)\""), ("max-files", String(maxFiles)),
             ("max-tests", String(maxTests)), ("jobs", String(jobs)), ("sandbox", "\"\(sandbox.rawValue)\""),
             ("budget-seconds", String(budgetSeconds)), ("cache-size-mb", String(cacheSizeMB)),
-            ("impact-map", "\"\(impactMap.rawValue)\""),
+            ("impact-map", "\"\(impactMap.rawValue)\""), ("probe", "\"\(probe.rawValue)\""),
+            ("probe-seconds", String(probeSeconds)),
         ]
         var lines = values.map { key, value in
             var origin = origins[key] ?? "default"
@@ -372,6 +393,7 @@ public struct Configuration: Sendable {
         return [
             "include=" + globs[0], "exclude=" + globs[1], "tests=" + globs[2], "python=" + (python ?? ""),
             "timeout=\(timeout)", "max-files=\(maxFiles)", "max-tests=\(maxTests)", "sandbox=\(sandbox.rawValue)",
+            "probe=\(probe.rawValue)", "probe-seconds=\(probeSeconds)",
         ].joined(separator: "\u{0}")
     }
 }

@@ -121,6 +121,7 @@ public struct Reviewer {
         let reviewer = TaskReviewer(
             workspace: prefetch.workspace, environment: environment, dependencies: dependencies, cache: cache,
             model: model, total: tasks.count,
+            probing: configuration.probe == .off ? nil : BuiltinPolicy.Probing(seconds: Double(configuration.probeSeconds)),
             budget: configuration.budgetSeconds > 0 ? (started, configuration.budgetSeconds) : nil, onEvent: onEvent)
         let planned = tasks
         let slots = TaskPool.run(count: tasks.count, jobs: configuration.jobs) { reviewer.review(planned[$0], index: $0) }

@@ -98,11 +98,13 @@ public struct MarkdownFormatter: ReviewFormatter {
             ]
         }
         if let suggestion = finding.suggestion {
-            context["suggestion"] = [
-                "verification": suggestion.verified ? "verified: the failing tests pass with it" : "not verified",
+            var entry: [String: Any] = [
+                "verification": suggestion.verification,
                 "summary": Self.text(suggestion.summary), "replacement": suggestion.replacement,
                 "fence": Self.fence(for: suggestion.replacement),
             ]
+            if let path = suggestion.newFile { entry["newFile"] = Self.html(path) }
+            context["suggestion"] = entry
         }
         return context
     }

@@ -9,8 +9,14 @@ public struct PatchFormatter: ReviewFormatter {
     public func format(_ report: ReviewReport) -> String {
         var byFile: [String: [(start: Int, end: Int, hunk: String)]] = [:]
         var order: [String] = []
+        var created: [String: String] = [:]
         for finding in report.verifiedSuggestions {
             guard let suggestion = finding.suggestion else { continue }
+            // A new file (a pinned test) is its own section, once per path.
+            if let path = suggestion.newFile {
+                if created[path] == nil { created[path] = suggestion.patch }
+                continue
+            }
             let lines = suggestion.patch.split(separator: "\n", omittingEmptySubsequences: false)
             // Drop the file header (--- / +++); keep the hunk.
             guard let hunkStart = lines.firstIndex(where: { $0.hasPrefix("@@") }) else { continue }
@@ -30,6 +36,10 @@ public struct PatchFormatter: ReviewFormatter {
                 out += entry.hunk
                 if !out.hasSuffix("\n") { out += "\n" }
             }
+        }
+        for path in created.keys.sorted() {
+            out += created[path]!
+            if !out.hasSuffix("\n") { out += "\n" }
         }
         return out
     }

@@ -34,7 +34,8 @@ public struct RDJSONLFormatter: ReviewFormatter {
                 ("source", .object([("name", .string("review"))])),
                 ("code", .object([("value", .string(finding.kind.rawValue))])),
             ]
-            if let suggestion = finding.suggestion, suggestion.verified {
+            // reviewdog suggests edits of the diagnostic's own file; a new test file is not one.
+            if let suggestion = finding.suggestion, suggestion.verified, suggestion.newFile == nil {
                 members.append(
                     (
                         "suggestions",

@@ -62,7 +62,8 @@ public struct SARIFFormatter: ReviewFormatter {
                                             (
                                                 "artifactLocation",
                                                 .object([
-                                                    ("uri", .string(finding.file)), ("uriBaseId", .string("%SRCROOT%")),
+                                                    ("uri", .string(suggestion.newFile ?? finding.file)),
+                                                    ("uriBaseId", .string("%SRCROOT%")),
                                                 ])
                                             ),
                                             (
@@ -71,10 +72,13 @@ public struct SARIFFormatter: ReviewFormatter {
                                                     .object([
                                                         (
                                                             "deletedRegion",
-                                                            .object([
-                                                                ("startLine", .int(suggestion.startLine)),
-                                                                ("endLine", .int(suggestion.endLine)),
-                                                            ])
+                                                            // A new file: insert at its start.
+                                                            suggestion.newFile == nil
+                                                                ? .object([
+                                                                    ("startLine", .int(suggestion.startLine)),
+                                                                    ("endLine", .int(suggestion.endLine)),
+                                                                ])
+                                                                : .object([("charOffset", .int(0)), ("charLength", .int(0))])
                                                         ),
                                                         ("insertedContent", .object([("text", .string(suggestion.replacement))])),
                                                     ])
@@ -148,6 +152,8 @@ public struct SARIFFormatter: ReviewFormatter {
         case .environment: return "A package the interpreter lacks, so the code that imports it could not run."
         case .undeclaredDependency: return "The change imports a package the project's metadata does not declare."
         case .notTested: return "No test ran for the changed file; the message says why and what would fix it."
+        case .behaviourChange:
+            return "A changed function returns, raises, prints or mutates differently at head than at base for the same input; the message shows the call and both results, the fix a test that pins the base behaviour."
         }
     }
 }

@@ -46,7 +46,7 @@ public struct TextFormatter: ReviewFormatter {
                 }
             }
             if let suggestion = finding.suggestion {
-                let verified = suggestion.verified ? " (verified: the failing tests pass with it)" : ""
+                let verified = suggestion.verified ? " (\(suggestion.verification))" : ""
                 out += "  suggestion\(verified): \(suggestion.summary)\n"
                 for line in suggestion.patch.split(separator: "\n") { out += "    \(line)\n" }
             }

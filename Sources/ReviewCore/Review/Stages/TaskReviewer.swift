@@ -48,12 +48,13 @@ final class TaskReviewer: Sendable {
     /// When the time budget started, and its seconds (no new task starts after it).
     private let budget: (started: Date, seconds: Int)?
     private let total: Int
+    private let probing: BuiltinPolicy.Probing?
     /// The first failure, and whether the model was dropped after a failure (fallback).
     private let state = Mutex<(failure: ReviewFailure?, modelDropped: Bool)>((nil, false))
 
     init(
         workspace: Workspace, environment: ProjectEnvironment, dependencies: DependencyCheck, cache: CachePolicy,
-        model: ModelRun?, total: Int,
+        model: ModelRun?, total: Int, probing: BuiltinPolicy.Probing?,
         budget: (started: Date, seconds: Int)?, onEvent: @escaping @Sendable (ReviewEvent) -> Void
     ) {
         self.workspace = workspace
@@ -62,6 +63,7 @@ final class TaskReviewer: Sendable {
         self.cache = cache
         self.model = model
         self.total = total
+        self.probing = probing
         self.budget = budget
         self.onEvent = onEvent
     }
@@ -81,7 +83,7 @@ final class TaskReviewer: Sendable {
             return .reviewed(TaskOutcome(result: hit.result, calls: hit.calls, tokens: hit.tokens, cached: true))
         }
         do {
-            var builtin = BuiltinPolicy(task: task, read: reader, environment: environment)
+            var builtin = BuiltinPolicy(task: task, read: reader, environment: environment, probing: probing)
             let loop = AgentLoop(onStep: { [onEvent] task, step in onEvent(.step(path: task.path, step)) })
             var outcome = TaskOutcome(result: try loop.run(task, policy: &builtin, workspace: workspace))
             outcome.result.findings += dependencies.findings(

@@ -1,0 +1,367 @@
+import ReviewFindings
+import ReviewSandbox
+
+/// Behaviour review: the changed functions of a task called at base and at head on the
+/// same inputs, and every difference that holds up reported with its input, both results
+/// and a test that pins the base behaviour, verified by running it at both revisions.
+///
+/// The steps, each an Execute of the loop: record calls while the related tests run at
+/// head (and derive probes from them); call every probe at base, then at head; call the
+/// ones that differ again at both (a probe that changes between two runs of one revision
+/// is nondeterministic and dropped); run the pinned tests at base and at head; and, when a
+/// test changed in the range called the function, run it at base: failing there, it pins
+/// the new behaviour, and the finding is information rather than a warning.
+struct BehaviourReview {
+    /// Seconds one probe may take before it counts as not returning.
+    static let probeSeconds = 2.0
+    /// The most pinned tests tried per function.
+    static let pinsPerFunction = 3
+
+    /// What the loop runs next, or the end with what was found.
+    enum Step {
+        case execute(ExecutionRequest, note: String)
+        case done(findings: [Finding], notes: [String])
+    }
+
+    private let task: ReviewTask
+    private let targets: [PythonSymbol]
+    private let recording: PythonToolbox.ProbeRecording
+    /// The tests that passed at head in the task's own run.
+    private let passedAtHead: Set<String>
+    /// Reads a file of head (the changed tests, run against base's code).
+    private let readHead: (String) -> String?
+    private var stage: Stage = .record
+    private var set: ProbeSet?
+    private var first: (base: ProbeRun?, head: ProbeRun?) = (nil, nil)
+    private var second: (base: ProbeRun?, head: ProbeRun?) = (nil, nil)
+    /// Per function: the probes whose difference held in both runs, in probe order.
+    private var differences: [String: [Probe]] = [:]
+    private var pins: [Pin] = []
+    private var pinRuns: (base: TestRun?, head: TestRun?) = (nil, nil)
+    private var notes: [String] = []
+
+    private enum Stage { case record, baseFirst, headFirst, baseSecond, headSecond, pinsBase, pinsHead, intended, finished }
+
+    /// A generated test for one differing probe.
+    struct Pin {
+        var target: String
+        var probe: Probe
+        var name: String
+        var source: String
+    }
+
+    /// The review of `task`, or `nil` with the reason it has nothing to probe.
+    static func make(
+        _ task: ReviewTask, head: String?, base: String?, passedAtHead: Set<String>, seconds: Double,
+        readHead: @escaping (String) -> String?
+    ) -> Result<BehaviourReview, NotProbed> {
+        guard !task.isTestFile else { return .failure(NotProbed(nil)) }
+        guard let module = task.module else { return .failure(NotProbed("not an importable module")) }
+        guard task.basePath != nil, let base, let head else { return .failure(NotProbed("the file is new at head")) }
+        let functions = task.changedSymbols.filter { symbol in
+            let last = symbol.name.split(separator: ".").last.map(String.init) ?? symbol.name
+            return symbol.kind == "function" && !(last.hasPrefix("__") && last.hasSuffix("__"))
+                && !task.changedSymbols.contains { $0.kind == "function" && symbol.name.hasPrefix($0.name + ".") }
+        }
+        guard !functions.isEmpty else { return .failure(NotProbed("the change touches no function")) }
+        let recording = PythonToolbox.ProbeRecording(
+            module: module, targets: functions.map(\.name), tests: task.testTargets,
+            headSource: head, headLines: task.hunks.filter { $0.newLines > 0 }.map(\.headLines), baseSource: base,
+            baseLines: task.hunks.filter { $0.oldLines > 0 }.map { $0.oldStart...($0.oldStart + $0.oldLines - 1) },
+            seconds: seconds)
+        return .success(
+            BehaviourReview(
+                task: task, targets: functions, recording: recording, passedAtHead: passedAtHead, readHead: readHead))
+    }
+
+    /// Why a file was not probed.
+    struct NotProbed: Error {
+        /// `nil` when there is nothing to say (a test file is not probed, it is run).
+        let reason: String?
+        init(_ reason: String?) { self.reason = reason }
+    }
+
+    private init(
+        task: ReviewTask, targets: [PythonSymbol], recording: PythonToolbox.ProbeRecording, passedAtHead: Set<String>,
+        readHead: @escaping (String) -> String?
+    ) {
+        self.readHead = readHead
+        self.task = task
+        self.targets = targets
+        self.recording = recording
+        self.passedAtHead = passedAtHead
+    }
+
+    /// The next step, given the outcome of the last one.
+    mutating func next(_ last: ExecutionOutcome?) -> Step {
+        switch stage {
+        case .record:
+            stage = .baseFirst
+            return .execute(.recordProbes(recording), note: "record the calls of \(names(targets.map(\.name)))")
+        case .baseFirst:
+            guard case .probes(let recorded?, _)? = last, !recorded.probes.isEmpty else {
+                return finish(note: "not probed: no inputs (no call of \(names(targets.map(\.name))) was recorded or could be built)")
+            }
+            set = recorded
+            stage = .headFirst
+            return run(recorded.probes, only: nil, side: .base)
+        case .headFirst:
+            first.base = probeRun(last)
+            stage = .baseSecond
+            return run(set?.probes ?? [], only: nil, side: .head)
+        case .baseSecond:
+            first.head = probeRun(last)
+            let differing = differingIDs(first.base, first.head)
+            if let failure = first.head?.importError ?? first.base?.importError {
+                return finish(note: "not probed: the module does not import (\(Wording.short(failure)))")
+            }
+            guard !differing.isEmpty else { return finish(note: noDifference) }
+            stage = .headSecond
+            return run(set?.probes ?? [], only: differing, side: .base)
+        case .headSecond:
+            second.base = probeRun(last)
+            stage = .pinsBase
+            return run(set?.probes ?? [], only: differingIDs(first.base, first.head), side: .head)
+        case .pinsBase:
+            second.head = probeRun(last)
+            collectDifferences()
+            guard !differences.isEmpty else { return finish(note: noDifference) }
+            pins = makePins()
+            guard !pins.isEmpty else {
+                return finish(
+                    note: "\(names(differences.keys.sorted())) differ(s) at head, but no test could be written to pin it (the results have no Python literal); not reported")
+            }
+            stage = .pinsHead
+            return .execute(.runPinnedTests(pinFile(pins), side: .base), note: "do the pinned tests pass at base?")
+        case .pinsHead:
+            pinRuns.base = testRun(last)
+            stage = .intended
+            return .execute(.runPinnedTests(pinFile(pins), side: .head), note: "do they fail at head?")
+        case .intended:
+            pinRuns.head = testRun(last)
+            let callers = intendedCandidates
+            guard !callers.isEmpty else { return finish(intendedBy: [:]) }
+            stage = .finished
+            // Head's version of the tests, against base's code.
+            let files = Set(callers.map(PythonToolbox.file(of:))).sorted()
+            let overrides = files.compactMap { file in readHead(file).map { FileOverride(path: file, content: $0) } }
+            return .execute(
+                .runTests(callers, side: .base, overrides: overrides),
+                note: "do the changed tests that call it (head's version) fail against base's code?")
+        case .finished:
+            var failing: [String: String] = [:]
+            if let run = testRun(last) {
+                for outcome in run.outcomes where outcome.status == .failed || outcome.status == .error {
+                    failing[outcome.nodeID] = outcome.message
+                }
+            }
+            return finish(intendedBy: failing)
+        }
+    }
+
+    // MARK: - Comparing
+
+    private var noDifference: String {
+        let ran = first.head?.results.values.filter(\.comparable).count ?? 0
+        return "\(ran) probe(s) of \(names(targets.map(\.name))), no difference between base and head"
+    }
+
+    /// Probes that ran on both sides and did not agree.
+    private func differingIDs(_ base: ProbeRun?, _ head: ProbeRun?) -> Set<String> {
+        guard let base, let head else { return [] }
+        return Set(
+            base.results.compactMap { id, atBase in
+                guard let atHead = head.results[id], atBase.comparable, atHead.comparable else { return nil }
+                return atBase.observed == atHead.observed ? nil : id
+            })
+    }
+
+    /// The differences that held: the same result in both runs of each revision.
+    private mutating func collectDifferences() {
+        guard let set, let baseA = first.base, let headA = first.head, let baseB = second.base, let headB = second.head
+        else { return }
+        let differing = differingIDs(baseA, headA)
+        for probe in set.probes where differing.contains(probe.id) {
+            guard let a = baseA.results[probe.id], let b = baseB.results[probe.id], a.observed == b.observed,
+                let c = headA.results[probe.id], let d = headB.results[probe.id], c.observed == d.observed
+            else { continue }
+            differences[probe.target, default: []].append(probe)
+        }
+    }
+
+    private var ranCount: Int { first.head?.results.values.filter(\.comparable).count ?? 0 }
+
+    private func results(_ probe: Probe) -> (base: ProbeResult, head: ProbeResult)? {
+        guard let base = first.base?.results[probe.id], let head = first.head?.results[probe.id] else { return nil }
+        return (base, head)
+    }
+
+    // MARK: - Pinned tests
+
+    /// Up to ``pinsPerFunction`` tests per differing function: a call a test made first, then
+    /// the simplest call.
+    private func makePins() -> [Pin] {
+        var made: [Pin] = []
+        for target in differences.keys.sorted() {
+            let ordered = differences[target, default: []].enumerated().sorted { left, right in
+                let (l, r) = (left.element, right.element)
+                if (l.origin == "test") != (r.origin == "test") { return l.origin == "test" }
+                if (l.arguments == nil) != (r.arguments == nil) { return l.arguments != nil }
+                if (l.arguments?.count ?? Int.max) != (r.arguments?.count ?? Int.max) {
+                    return (l.arguments?.count ?? Int.max) < (r.arguments?.count ?? Int.max)
+                }
+                return left.offset < right.offset
+            }.map(\.element)
+            var count = 0
+            for probe in ordered where count < Self.pinsPerFunction {
+                guard let (base, head) = results(probe),
+                    let body = PinnedTest.body(probe: probe, base: base, head: head, module: recording.module)
+                else { continue }
+                count += 1
+                let name = "test_\(PinnedTest.identifier(target))_keeps_base_behaviour" + (count > 1 ? "_\(count)" : "")
+                made.append(Pin(target: target, probe: probe, name: name, source: "def \(name)(\(body.fixtures)):\n" + body.lines))
+            }
+        }
+        return made
+    }
+
+    private func pinFile(_ pins: [Pin]) -> String {
+        PinnedTest.file(module: recording.module, pins: pins.map(\.source), targets: Set(pins.map(\.target)))
+    }
+
+    /// The pins that pass at base and fail at head, by function (first one each).
+    private var verifiedPins: [String: Pin] {
+        guard let base = pinRuns.base, let head = pinRuns.head else { return [:] }
+        func status(_ run: TestRun, _ pin: Pin) -> TestOutcome.Status? {
+            run.outcomes.first { $0.nodeID.hasSuffix("::" + pin.name) }?.status
+        }
+        var verified: [String: Pin] = [:]
+        for pin in pins where verified[pin.target] == nil {
+            let failsAtHead: Bool
+            if let atHead = status(head, pin) {
+                failsAtHead = atHead == .failed || atHead == .error
+            } else {
+                // A call that does not return at head stops the whole file.
+                failsAtHead = head.execution.timedOut && results(pin.probe)?.head.status == "timeout"
+            }
+            if status(base, pin) == .passed && failsAtHead { verified[pin.target] = pin }
+        }
+        return verified
+    }
+
+    /// Tests changed in the range that called a differing function and passed at head.
+    private var intendedCandidates: [String] {
+        let verified = verifiedPins
+        var found: [String] = []
+        for target in verified.keys.sorted() {
+            for test in set?.callers[target] ?? [] where !test.hasPrefix("doctest:") && !found.contains(test) {
+                let file = PythonToolbox.file(of: test)
+                if task.changedTests.contains(file) && passedAtHead.contains(test) { found.append(test) }
+            }
+        }
+        return found
+    }
+
+    // MARK: - Findings
+
+    private mutating func finish(note: String) -> Step {
+        stage = .finished
+        notes.append(note)
+        return .done(findings: [], notes: notes)
+    }
+
+    /// The findings: one per function with a verified pin; `intendedBy` holds the changed
+    /// tests that failed at base (node id -> message).
+    private mutating func finish(intendedBy failing: [String: String]) -> Step {
+        stage = .finished
+        let verified = verifiedPins
+        var findings: [Finding] = []
+        for target in differences.keys.sorted() {
+            guard let pin = verified[target], let (base, head) = results(pin.probe) else {
+                notes.append("`\(target)` differs at head, but no pinned test passed at base and failed at head; not reported")
+                continue
+            }
+            let pinnedBy = (set?.callers[target] ?? []).filter { failing[$0] != nil }
+            findings.append(finding(target, pin: pin, base: base, head: head, pinnedBy: pinnedBy))
+        }
+        let differing = Set(differences.keys)
+        let agreeing = targets.map(\.name).filter { !differing.contains($0) }
+        notes.append(
+            "\(ranCount) probe(s) of \(names(targets.map(\.name))); \(differences.values.map(\.count).reduce(0, +)) differ(s) at head"
+                + (agreeing.isEmpty ? "" : ", none for \(names(agreeing))"))
+        return .done(findings: findings, notes: notes)
+    }
+
+    private func finding(_ target: String, pin: Pin, base: ProbeResult, head: ProbeResult, pinnedBy: [String]) -> Finding {
+        let call = PinnedTest.callText(pin.probe, module: recording.module)
+        let differing = differences[target]?.count ?? 0
+        var message =
+            "`\(target)` behaves differently at head: \(call) \(base.summary) at base but \(head.summary) at head"
+        if base.observed.dropLast(2) == head.observed.dropLast(2) {
+            message = "`\(target)` behaves differently at head: \(call) "
+                + (base.stdout != head.stdout
+                    ? "prints \(ProbeResult.short(PinnedTest.python(base.stdout))) at base but \(ProbeResult.short(PinnedTest.python(head.stdout))) at head"
+                    : "leaves its arguments as \(ProbeResult.short(base.after ?? "?")) at base but \(ProbeResult.short(head.after ?? "?")) at head")
+        }
+        message += " (\(differing) of \(ranCount) probe(s) differ)."
+        let severity: Severity
+        if let test = pinnedBy.first {
+            severity = .info
+            message += " The change is intended: `\(test)`, changed in the range, passes at head and fails at base."
+        } else {
+            severity = .warning
+            message += " No test in the range asserts the new behaviour; if it is not intended, the suggested test keeps the old one."
+        }
+        let lines = functionLines(target)
+        let path = PinnedTest.path(for: task, target: target)
+        let file = pinFile([pin])
+        let output = "input: \(call)\nbase: \(base.summary)\nhead: \(head.summary)\n"
+            + "input from: \(PinnedTest.origin(pin.probe))\n"
+        var finding = Finding(
+            severity: severity, kind: .behaviourChange, file: task.path, line: lines.lowerBound, endLine: lines.upperBound,
+            message: message,
+            evidence: Evidence(
+                command: "python3 -m pytest \(path)", revision: "base and head", exitCode: pinRuns.head?.execution.exitCode,
+                output: output))
+        finding.suggestion = Suggestion(
+            patch: PinnedTest.patch(path: path, content: file), startLine: 1,
+            endLine: file.split(separator: "\n", omittingEmptySubsequences: false).count - 1, replacement: file,
+            verified: true, summary: "a test that pins the base behaviour (it passes at base and fails at head)",
+            newFile: path)
+        return finding
+    }
+
+    /// The changed lines inside `target` (head side), or its first line.
+    private func functionLines(_ target: String) -> ClosedRange<Int> {
+        guard let symbol = task.changedSymbols.first(where: { $0.name == target }) else {
+            return task.firstChangedLine...task.firstChangedLine
+        }
+        let span = symbol.line...max(symbol.line, symbol.endLine)
+        let inside = task.hunks.map(\.headLines).filter { $0.overlaps(span) }
+        guard let low = inside.map(\.lowerBound).min(), let high = inside.map(\.upperBound).max() else {
+            return symbol.line...symbol.line
+        }
+        return max(low, span.lowerBound)...min(high, span.upperBound)
+    }
+
+    // MARK: - Helpers
+
+    private func run(_ probes: [Probe], only: Set<String>?, side: Side) -> Step {
+        let count = only?.count ?? probes.count
+        let note = only == nil ? "\(count) probe(s) at \(side.rawValue)" : "again at \(side.rawValue): \(count) probe(s) that differ"
+        return .execute(.runProbes(probes, module: recording.module, only: only, side: side), note: note)
+    }
+
+    private func probeRun(_ outcome: ExecutionOutcome?) -> ProbeRun? {
+        if case .probeRun(let run)? = outcome { run } else { nil }
+    }
+
+    private func testRun(_ outcome: ExecutionOutcome?) -> TestRun? {
+        if case .tests(let run)? = outcome { run } else { nil }
+    }
+
+    private func names(_ list: [String]) -> String {
+        let shown = list.prefix(4).map { "`\($0)`" }.joined(separator: ", ")
+        return list.count > 4 ? shown + " and \(list.count - 4) more" : shown
+    }
+}

@@ -1,0 +1,138 @@
+import ReviewSandbox
+
+/// Writes the pytest test that pins a function's base behaviour for one probe: the call
+/// as Python source where its arguments have one (else the recorded arguments, pickled),
+/// and an assertion of what base returned, raised, printed or left in the arguments.
+enum PinnedTest {
+    /// The body of a test function for `probe` (indented lines) and the fixtures it needs,
+    /// or `nil` when base's result cannot be written as an assertion.
+    static func body(probe: Probe, base: ProbeResult, head: ProbeResult, module: String)
+        -> (lines: String, fixtures: String)?
+    {
+        let method = probe.target.split(separator: ".").last.map(String.init) ?? probe.target
+        let literalCall = !probe.bound && probe.arguments != nil
+        var lines = ""
+        let call: String
+        if literalCall, let arguments = probe.arguments {
+            call = "\(probe.target)(\(arguments))"
+        } else {
+            lines += "    # The inputs a test passed, as recorded at head.\n"
+            lines += "    instance, args, kwargs = pickle.loads(base64.b64decode(\(python(probe.payload))))\n"
+            call = probe.bound ? "instance.\(method)(*args, **kwargs)" : "\(probe.target)(*args, **kwargs)"
+        }
+        if base.observed.prefix(4) != head.observed.prefix(4) {
+            switch base.status {
+            case "returned":
+                guard let literal = base.literal else { return nil }
+                lines += base.iterator
+                    ? "    assert list(itertools.islice(\(call), 100)) == \(literal)\n" : "    assert \(call) == \(literal)\n"
+            case "raised":
+                guard let error = base.error else { return nil }
+                let builtin = !error.contains(".")
+                lines += "    with pytest.raises(\(builtin ? error : "Exception")) as caught:\n        \(call)\n"
+                if !builtin {
+                    let name = error.split(separator: ".").last.map(String.init) ?? error
+                    lines += "    assert type(caught.value).__qualname__ == \(python(name))\n"
+                }
+                if head.status == "raised", head.error == error, let message = base.message, !message.contains("0x?") {
+                    lines += "    assert str(caught.value) == \(python(message))\n"
+                }
+            default:
+                return nil
+            }
+            return (lines, "")
+        }
+        if base.stdout != head.stdout {
+            lines += "    \(call)\n    assert capsys.readouterr().out == \(python(base.stdout))\n"
+            return (lines, "capsys")
+        }
+        guard !probe.bound, let after = base.afterLiteral else { return nil }
+        if literalCall {
+            lines += "    instance, args, kwargs = pickle.loads(base64.b64decode(\(python(probe.payload))))\n"
+        }
+        lines += "    \(probe.target)(*args, **kwargs)\n    assert (args, kwargs) == \(after)\n"
+        return (lines, "")
+    }
+
+    /// A whole test file: the imports the tests use, then the tests.
+    static func file(module: String, pins: [String], targets: Set<String>) -> String {
+        let body = pins.joined(separator: "\n\n")
+        var imports: [String] = []
+        for (name, use) in [("base64", "base64."), ("itertools", "itertools."), ("pickle", "pickle."), ("pytest", "pytest.")]
+        where body.contains(use) {
+            imports.append("import \(name)")
+        }
+        let tops = Set(targets.map { String($0.split(separator: ".").first ?? Substring($0)) }).sorted()
+        var text = "\"\"\"Pins the behaviour of \(tops.joined(separator: ", ")) at base (written by review).\"\"\"\n"
+        if !imports.isEmpty { text += imports.joined(separator: "\n") + "\n\n" }
+        text += "from \(module) import \(tops.joined(separator: ", "))\n\n\n"
+        return text + body
+    }
+
+    /// Where the suggested test for `target` goes: beside the first related test, else in `tests/`.
+    static func path(for task: ReviewTask, target: String) -> String {
+        let directory = task.tests.first.map { test -> String in
+            let parts = test.split(separator: "/").dropLast()
+            return parts.isEmpty ? "" : parts.joined(separator: "/") + "/"
+        } ?? "tests/"
+        let stem = (task.module ?? task.path).split(separator: ".").last.map(String.init) ?? "module"
+        return directory + "test_\(stem)_\(identifier(target))_behaviour.py"
+    }
+
+    /// A diff that creates `path` with `content` (`git apply` accepts it).
+    static func patch(path: String, content: String) -> String {
+        let lines = content.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        var text = "diff --git a/\(path) b/\(path)\nnew file mode 100644\n--- /dev/null\n+++ b/\(path)\n"
+        text += "@@ -0,0 +1,\(lines.count) @@\n"
+        for line in lines { text += "+" + line + "\n" }
+        return text
+    }
+
+    /// The call as a reader sees it.
+    static func callText(_ probe: Probe, module: String) -> String {
+        let method = probe.target.split(separator: ".").last.map(String.init) ?? probe.target
+        let arguments = probe.arguments ?? "<the arguments recorded from \(probe.test ?? "a test")>"
+        if probe.bound {
+            let owner = probe.target.split(separator: ".").dropLast().joined(separator: ".")
+            let state = probe.instance.map { " `\($0)`" } ?? ""
+            return "`\(owner).\(method)(\(arguments))` on the instance\(state) (recorded from \(probe.test ?? "a test"))"
+        }
+        return "`\(probe.target)(\(arguments))`"
+    }
+
+    /// Where a probe's input came from, in words.
+    static func origin(_ probe: Probe) -> String {
+        let test = probe.test.map { $0.hasPrefix("doctest:") ? "the docstring's examples" : "`\($0)`" }
+        switch probe.origin {
+        case "test": return "a call made by " + (test ?? "a test")
+        case "neighbour": return "a call made by \(test ?? "a test"), one value moved (a neighbour, or a value the change compares with)"
+        default: return "the signature: no test calls it (defaults, annotations, values other functions received)"
+        }
+    }
+
+    /// A Python identifier made of a qualified name.
+    static func identifier(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" }).lowercased()
+    }
+
+    /// `text` as a Python string literal.
+    static func python(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

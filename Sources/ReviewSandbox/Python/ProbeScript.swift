@@ -1,0 +1,521 @@
+/// The behaviour probe driver (`record` at head: run the related tests with the changed
+/// functions wrapped to record their calls, then derive probes; `run` at a revision: call
+/// every probe and describe what it returned, raised, printed and changed). See
+/// ``PythonToolbox/recordProbes(_:root:extraPaths:wallSeconds:)``.
+extension PythonScripts {
+    static let probe = #"""
+import ast, base64, builtins, contextlib, copy, doctest, functools, importlib, io, itertools, json, math, os, pickle, re, signal, sys, time, types
+MODE, SPEC_PATH, OUT_PATH = sys.argv[1], sys.argv[2], sys.argv[3]
+with open(SPEC_PATH) as handle:
+    SPEC = json.load(handle)
+MODULE = SPEC["module"]
+MAX_SEEN = 20
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
+
+def mask(text):
+    return ADDRESS.sub("0x?", text)
+
+def resolve(root, qualname):
+    owner, value = None, root
+    for part in qualname.split("."):
+        owner = value
+        value = (vars(value).get(part) if isinstance(value, type) else None) or getattr(value, part)
+    return owner, value
+
+def literal(value):
+    # Python source for the value when it reads back equal, else None.
+    try:
+        text = repr(value)
+        if len(text) > 2000:
+            return None
+        back = ast.literal_eval(text)
+        return text if type(back) is type(value) and back == value else None
+    except Exception:
+        return None
+
+# ---------------------------------------------------------------- record
+def record():
+    import pytest
+    targets = SPEC["targets"]
+    seen = {name: {} for name in targets}          # name -> {payload: origin test}
+    callers = {name: set() for name in targets}
+    skipped = {name: 0 for name in targets}
+    depth = {name: 0 for name in targets}
+    current = {"test": None}
+
+    def recording(name, function, bound_self):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            if depth[name] == 0:
+                if current["test"]:
+                    callers[name].add(current["test"])
+                if len(seen[name]) < MAX_SEEN:
+                    try:
+                        if bound_self:
+                            payload = pickle.dumps((args[0], args[1:], kwargs), 4)
+                        else:
+                            payload = pickle.dumps((None, args, kwargs), 4)
+                        pickle.loads(payload)
+                        seen[name].setdefault(payload, current["test"])
+                    except Exception:
+                        skipped[name] += 1
+            depth[name] += 1
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth[name] -= 1
+        wrapper.__review_probe__ = True
+        return wrapper
+
+    def wrap(module):
+        for name in targets:
+            try:
+                owner, value = resolve(module, name)
+            except Exception:
+                continue
+            attribute = name.rsplit(".", 1)[-1]
+            if isinstance(value, staticmethod):
+                replacement = staticmethod(recording(name, value.__func__, False))
+            elif isinstance(value, classmethod):
+                continue
+            elif isinstance(value, types.FunctionType) and not getattr(value, "__review_probe__", False):
+                replacement = recording(name, value, isinstance(owner, type))
+            else:
+                continue
+            try:
+                setattr(owner, attribute, replacement)
+            except Exception:
+                pass
+
+    class Finder:
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname != MODULE:
+                return None
+            sys.meta_path.remove(self)
+            try:
+                spec = importlib.util.find_spec(fullname)
+            finally:
+                sys.meta_path.insert(0, self)
+            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+                return spec
+            original = spec.loader.exec_module
+            def exec_module(module):
+                original(module)
+                wrap(module)
+            spec.loader.exec_module = exec_module
+            return spec
+    import importlib.util
+    if MODULE in sys.modules:
+        wrap(sys.modules[MODULE])
+    else:
+        sys.meta_path.insert(0, Finder())
+
+    started = time.monotonic()
+    class Plugin:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            current["test"] = item.nodeid
+            yield
+            current["test"] = None
+            full = all(len(seen[name]) >= MAX_SEEN for name in targets)
+            if full or time.monotonic() - started > SPEC["budget"]:
+                item.session.shouldstop = "review: enough calls recorded"
+    status = None
+    if SPEC["tests"]:
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                status = int(pytest.main(SPEC["pytest_options"] + ["-q", "-p", "no:cacheprovider"] + SPEC["tests"], plugins=[Plugin()]))
+            except BaseException as error:
+                status = repr(error)
+    if MODULE not in sys.modules:
+        importlib.import_module(MODULE)
+    module = sys.modules[MODULE]
+    run_doctests(module, targets, current)
+    probes = Generator(module, targets, seen, SPEC).generate()
+    for probe in probes:
+        probe["arguments"], probe["bound"], probe["instance"] = arguments_source(probe["payload"])
+    result = {"status": status, "probes": probes,
+              "callers": {name: sorted(tests) for name, tests in callers.items()},
+              "recorded": {name: len(calls) for name, calls in seen.items()},
+              "skipped": skipped}
+    with open(OUT_PATH, "w") as handle:
+        json.dump(result, handle)
+
+def run_doctests(module, targets, current):
+    # The examples in a changed function's docstring run once with the recorder on: their
+    # calls become recorded calls like the tests' (what they print is not compared here).
+    signal.signal(signal.SIGALRM, expire)
+    for name in targets:
+        try:
+            _, function = resolve(module, name)
+            text = getattr(function, "__doc__", None) or ""
+            examples = doctest.DocTestParser().get_examples(text)
+        except Exception:
+            continue
+        if not examples:
+            continue
+        current["test"] = "doctest:" + name
+        namespace = dict(vars(module))
+        for example in examples:
+            signal.setitimer(signal.ITIMER_REAL, 2.0)
+            try:
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    exec(compile(example.source, "<doctest>", "single"), namespace)
+            except BaseException:
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        current["test"] = None
+
+def arguments_source(payload):
+    # Python source of a probe's arguments when every one of them reads back equal.
+    try:
+        instance, args, kwargs = pickle.loads(base64.b64decode(payload))
+    except BaseException:
+        return None, False, None
+    parts = [literal(a) for a in args] + [None if literal(v) is None else "%s=%s" % (k, literal(v)) for k, v in kwargs.items()]
+    state = None
+    if instance is not None:
+        try:
+            state = describe(instance)[:300]
+        except BaseException:
+            state = None
+    return (None if None in parts else ", ".join(parts)), instance is not None, state
+
+# ---------------------------------------------------------------- inputs
+def neighbours(value, default_none=False):
+    found = []
+    kind = type(value)
+    if kind is bool:
+        found = [not value]
+    elif kind is int:
+        found = [0, 1, -1, value - 1, value + 1]
+    elif kind is float:
+        found = [0.0, 1.0, -1.0, value - 1, value + 1]
+    elif kind is str:
+        found = ["", " ", value.upper(), value.lower(), value.swapcase(), value + " ", "Aé" + value, value[::-1]]
+    elif kind is bytes:
+        found = [b"", value[::-1]]
+    elif kind in (list, tuple):
+        found = [kind(), kind(value[:1]), kind(reversed(value))]
+    if default_none:
+        found.append(None)
+    return [item for item in found if not (type(item) is type(value) and item == value)]
+
+def constants_of(source, ranges):
+    found = []
+    try:
+        tree = ast.parse(source)
+    except Exception:
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and hasattr(node, "lineno") and any(a <= node.lineno <= b for a, b in ranges):
+            value = node.value
+            if type(value) in (int, float) and not isinstance(value, bool):
+                found += [value - 1, value, value + 1]
+            elif type(value) is str and len(value) <= 200:
+                found += [value, value + value, value.upper()]
+            elif type(value) is bytes and len(value) <= 200:
+                found += [value]
+    unique = []
+    for value in found:
+        if not any(type(value) is type(other) and value == other for other in unique):
+            unique.append(value)
+    return unique[:24]
+
+SIMPLE = {int: [0, 1, -1, 2, 10], float: [0.0, 1.5, -1.0], str: ["", "a", "Hello World", "a-b_c"], bytes: [b"", b"ab"],
+          bool: [True, False], list: [[], [1, 2, 3]], tuple: [(), (1, 2)], dict: [{}, {"a": 1}], set: [set(), {1, 2}]}
+
+class Generator:
+    def __init__(self, module, targets, seen, spec):
+        self.module, self.targets, self.seen, self.spec = module, targets, seen, spec
+        self.by_parameter = {}
+        self.constants = constants_of(spec.get("head_source", ""), spec.get("head_ranges", [])) + \
+            constants_of(spec.get("base_source", ""), spec.get("base_ranges", []))
+        self.probes = []
+        self.keys = set()
+
+    def add(self, name, payload, origin, test=None):
+        if (name, payload) in self.keys:
+            return False
+        self.keys.add((name, payload))
+        self.probes.append({"id": "p%d" % len(self.probes), "target": name, "kind": "call",
+                            "payload": base64.b64encode(payload).decode(), "origin": origin, "test": test})
+        return True
+
+    def generate(self):
+        signatures = {}
+        for name in self.targets:
+            try:
+                _, function = resolve(self.module, name)
+                function = getattr(function, "__func__", function)
+                function = inspect_unwrap(function)
+                signatures[name] = inspect_signature(function)
+            except Exception:
+                signatures[name] = None
+            for payload in self.seen.get(name, {}):
+                try:
+                    instance, args, kwargs = pickle.loads(payload)
+                except Exception:
+                    continue
+                if signatures[name] is not None:
+                    try:
+                        bound = signatures[name].bind(*((instance,) if instance is not None else ()), *args, **kwargs)
+                        for parameter, value in bound.arguments.items():
+                            self.by_parameter.setdefault(parameter, []).append(value)
+                    except Exception:
+                        pass
+        for name in self.targets:
+            budget = self.spec.get("per_function", 60)
+            start = len(self.probes)
+            recorded = list(self.seen.get(name, {}).items())
+            for payload, test in recorded:
+                self.add(name, payload, "test", test)
+            for payload, test in recorded:
+                for variant in self.variants(name, payload, signatures[name]):
+                    if len(self.probes) - start >= budget:
+                        break
+                    self.add(name, variant, "neighbour", test)
+            if not recorded and signatures[name] is not None:
+                for payload in self.synthesize(name, signatures[name]):
+                    if len(self.probes) - start >= budget:
+                        break
+                    self.add(name, payload, "new")
+        return self.probes
+
+    def variants(self, name, payload, signature):
+        instance, args, kwargs = pickle.loads(payload)
+        defaults_none = set()
+        if signature is not None:
+            defaults_none = {p.name for p in signature.parameters.values() if p.default is None}
+        values = list(args) + list(kwargs.values())
+        keys = list(range(len(args))) + list(kwargs)
+        names = []
+        if signature is not None:
+            positional = [p.name for p in signature.parameters.values()][(1 if instance is not None else 0):]
+            names = positional
+        out = []
+        for index, key in enumerate(keys):
+            value = values[index]
+            parameter = key if isinstance(key, str) else (names[key] if key < len(names) else None)
+            candidates = [c for c in self.constants if type(c) is type(value) or (type(value) in (int, float) and type(c) in (int, float))]
+            candidates += neighbours(value, parameter in defaults_none)
+            for candidate in candidates:
+                new_args, new_kwargs = list(args), dict(kwargs)
+                if isinstance(key, str):
+                    new_kwargs[key] = candidate
+                else:
+                    new_args[key] = candidate
+                try:
+                    out.append(pickle.dumps((instance, tuple(new_args), new_kwargs), 4))
+                except Exception:
+                    pass
+        # The state of the instance: each simple attribute varied like an argument.
+        if instance is not None and hasattr(instance, "__dict__"):
+            for attribute, value in list(vars(instance).items())[:12]:
+                candidates = [c for c in self.constants if type(c) is type(value)] + neighbours(value)
+                for candidate in candidates:
+                    try:
+                        copied = pickle.loads(pickle.dumps(instance, 4))
+                        setattr(copied, attribute, candidate)
+                        out.append(pickle.dumps((copied, args, kwargs), 4))
+                    except Exception:
+                        pass
+        # Defaults the call left out, set to the change's constants and to neighbours.
+        if signature is not None:
+            given = set(kwargs) | set(names[:len(args)])
+            for p in signature.parameters.values():
+                if p.name in given or p.default is inspect_empty() or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                    continue
+                near = neighbours(p.default) if p.default is not None else []
+                for candidate in [c for c in self.constants if p.default is None or type(c) is type(p.default)] + near:
+                    try:
+                        out.append(pickle.dumps((instance, args, dict(kwargs, **{p.name: candidate})), 4))
+                    except Exception:
+                        pass
+        return out
+
+    def synthesize(self, name, signature):
+        # A function no test called: arguments from defaults, annotations, the change's
+        # constants and values other functions received for a parameter of the same name.
+        owner = name.rsplit(".", 1)[0] if "." in name else None
+        parameters = [p for p in signature.parameters.values()]
+        if owner is not None:
+            return []  # a method needs an instance the way a test built it
+        choices = []
+        for p in parameters:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            options = []
+            options += self.by_parameter.get(p.name, [])[:4]
+            annotation = p.annotation
+            if isinstance(annotation, str):
+                annotation = {"int": int, "str": str, "float": float, "bool": bool, "bytes": bytes, "list": list,
+                              "dict": dict, "tuple": tuple, "set": set}.get(annotation, annotation)
+            if annotation in SIMPLE:
+                options += [c for c in self.constants if type(c) is annotation]
+                options += SIMPLE[annotation]
+            if p.default is not inspect_empty():
+                options = [p.default] + options + [c for c in self.constants if type(c) is type(p.default)]
+                if p.default is not None and type(p.default) in SIMPLE:
+                    options += SIMPLE[type(p.default)][:2]
+            if not options:
+                if p.default is inspect_empty():
+                    options = self.constants[:4] + [0, "a", [1, 2], None]
+            choices.append((p, options[:8]))
+        out = []
+        combos = [[]]
+        for p, options in choices:
+            combos = [c + [(p, o)] for c in combos for o in options][:60]
+        for combo in combos:
+            args, kwargs = [], {}
+            for p, value in combo:
+                if p.kind == p.KEYWORD_ONLY:
+                    kwargs[p.name] = value
+                else:
+                    args.append(value)
+            try:
+                out.append(pickle.dumps((None, tuple(args), kwargs), 4))
+            except Exception:
+                pass
+        return out
+
+def inspect_signature(function):
+    import inspect
+    return inspect.signature(function)
+
+def inspect_unwrap(function):
+    import inspect
+    return inspect.unwrap(function)
+
+def inspect_empty():
+    import inspect
+    return inspect.Parameter.empty
+
+# ---------------------------------------------------------------- run
+class ProbeTimeout(BaseException):
+    pass
+
+def describe(value, depth=0, budget=None):
+    if budget is None:
+        budget = [400]
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 6:
+        return "…"
+    kind = type(value)
+    if value is None or kind in (bool, int, float, complex, str, bytes):
+        return mask(repr(value)) if kind is not str or len(value) < 5000 else repr(value[:5000]) + "…"
+    if kind in (list, tuple):
+        return kind.__name__ + "[" + ", ".join(describe(item, depth + 1, budget) for item in value[:200]) + "]"
+    if isinstance(value, dict):
+        items = sorted((describe(k, depth + 1, budget), describe(v, depth + 1, budget)) for k, v in list(value.items())[:200])
+        return kind.__name__ + "{" + ", ".join("%s: %s" % item for item in items) + "}"
+    if isinstance(value, (set, frozenset)):
+        return kind.__name__ + "{" + ", ".join(sorted(describe(item, depth + 1, budget) for item in list(value)[:200])) + "}"
+    if isinstance(value, BaseException):
+        return "%s%s" % (kind.__name__, describe(value.args, depth + 1, budget))
+    if isinstance(value, (types.GeneratorType, map, filter, zip, enumerate, reversed, itertools.chain)) or \
+            (hasattr(value, "__next__") and hasattr(value, "__iter__") and iter(value) is value):
+        items = list(itertools.islice(value, 101))
+        return "iter[" + ", ".join(describe(item, depth + 1, budget) for item in items[:100]) + (", …" if len(items) > 100 else "") + "]"
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
+        return "<%s>" % getattr(value, "__qualname__", repr(value))
+    text = mask(repr(value))
+    if kind.__repr__ is object.__repr__ and hasattr(value, "__dict__"):
+        return kind.__qualname__ + "(" + ", ".join("%s=%s" % (k, describe(v, depth + 1, budget)) for k, v in sorted(vars(value).items())) + ")"
+    return text
+
+def iterated(value):
+    if isinstance(value, (types.GeneratorType, map, filter, zip, enumerate, reversed, itertools.chain)) or \
+            (hasattr(value, "__next__") and hasattr(value, "__iter__") and iter(value) is value):
+        return True
+    return False
+
+def expire(signum, frame):
+    raise ProbeTimeout()
+
+def run():
+    seconds = SPEC.get("probe_seconds", 2.0)
+    only = set(SPEC.get("only") or [])
+    signal.signal(signal.SIGALRM, expire)
+    out = open(OUT_PATH, "w")
+    def emit(entry):
+        out.write(json.dumps(entry) + "\n")
+        out.flush()
+    real_stdout, real_stderr = sys.stdout, sys.stderr
+    try:
+        module = importlib.import_module(MODULE)
+    except BaseException as error:
+        emit({"id": None, "import_error": "%s: %s" % (type(error).__name__, mask(str(error)))})
+        return
+    for probe in SPEC["probes"]:
+        if only and probe["id"] not in only:
+            continue
+        entry = {"id": probe["id"]}
+        try:
+            instance, args, kwargs = pickle.loads(base64.b64decode(probe["payload"]))
+        except BaseException as error:
+            entry["status"] = "unloadable"
+            emit(entry)
+            continue
+        try:
+            if instance is not None:
+                function = getattr(instance, probe["target"].rsplit(".", 1)[-1])
+            else:
+                _, function = resolve(module, probe["target"])
+                if isinstance(function, staticmethod):
+                    function = function.__func__
+            if not callable(function):
+                raise TypeError("not callable")
+        except BaseException:
+            entry["status"] = "missing"
+            emit(entry)
+            continue
+        captured = io.StringIO()
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(io.StringIO()):
+                value = function(*args, **kwargs)
+                entry["iterator"] = iterated(value)
+                if entry["iterator"]:
+                    value = list(itertools.islice(value, 101))
+                    entry["truncated"] = len(value) > 100
+                    value = value[:100]
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            entry["status"] = "returned"
+            entry["value"] = describe(value)
+            entry["literal"] = literal(value)
+        except ProbeTimeout:
+            entry["status"] = "timeout"
+        except RecursionError:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            entry["status"] = "raised"
+            entry["error"] = "RecursionError"
+            entry["message"] = ""
+        except BaseException as error:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            entry["status"] = "raised"
+            kind = type(error)
+            entry["error"] = kind.__name__ if kind.__module__ == "builtins" else kind.__module__ + "." + kind.__qualname__
+            entry["message"] = mask(str(error))[:2000]
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            sys.stdout, sys.stderr = real_stdout, real_stderr
+        entry["stdout"] = captured.getvalue()[:4000]
+        if entry["status"] != "timeout":
+            try:
+                state = (instance, args, kwargs)
+                entry["after"] = describe(state)
+                entry["after_literal"] = literal((args, kwargs)) if instance is None else None
+            except BaseException:
+                entry["after"] = "?"
+        emit(entry)
+    out.close()
+
+if MODE == "record":
+    record()
+elif MODE == "run":
+    run()
+os._exit(0)
+"""#
+}

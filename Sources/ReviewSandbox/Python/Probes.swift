@@ -1,0 +1,263 @@
+import Foundation
+import ReviewJSON
+
+/// One call of a changed function, to make at base and at head.
+public struct Probe: Hashable, Sendable, Codable {
+    /// Unique within its ``ProbeSet``.
+    public var id: String
+    /// The function's qualified name in its module (`slugify`, `Cart.total`).
+    public var target: String
+    /// The pickled `(self or None, args, kwargs)`, base64.
+    public var payload: String
+    /// Where the input came from: `test` (a call the tests made), `neighbour` (a recorded
+    /// call with one value moved), `new` (built from the signature: no test calls it).
+    public var origin: String
+    /// The test (or `doctest:<name>`) that made the recorded call, if any.
+    public var test: String?
+    /// The arguments as Python source, when each reads back equal (`"a  b", sep="_"`).
+    public var arguments: String?
+    /// Whether it is a method's call on a recorded instance.
+    public var bound: Bool
+    /// The instance, described (`Cart(items=list[1, 2])`), for a method's call.
+    public var instance: String?
+}
+
+/// What the recording at head produced for one file.
+public struct ProbeSet: Hashable, Sendable {
+    public var probes: [Probe]
+    /// Per changed function: the tests that called it.
+    public var callers: [String: [String]]
+    /// Per changed function: distinct calls recorded, and calls whose arguments could not be copied.
+    public var recorded: [String: Int]
+    public var uncopyable: [String: Int]
+
+    /// Creates a set.
+    public init(probes: [Probe], callers: [String: [String]], recorded: [String: Int], uncopyable: [String: Int]) {
+        self.probes = probes
+        self.callers = callers
+        self.recorded = recorded
+        self.uncopyable = uncopyable
+    }
+}
+
+/// What one probe did at one revision.
+public struct ProbeResult: Hashable, Sendable {
+    /// `returned`, `raised`, `timeout`, `missing` (no such function here), `unloadable`
+    /// (its inputs do not load here), or `lost` (the interpreter died before it reported).
+    public var status: String
+    /// The returned value, described (addresses masked, sets sorted, iterators listed).
+    public var value: String?
+    /// The returned value as Python source, when it reads back equal.
+    public var literal: String?
+    /// Whether the function returned an iterator (listed, at most 100 items).
+    public var iterator: Bool
+    /// The exception's type and message.
+    public var error: String?
+    public var message: String?
+    /// What it printed.
+    public var stdout: String
+    /// The instance and arguments after the call, described (a mutation shows here).
+    public var after: String?
+    /// `(args, kwargs)` after the call as Python source, when it reads back equal.
+    public var afterLiteral: String?
+
+    /// Creates a result.
+    public init(
+        status: String, value: String? = nil, literal: String? = nil, iterator: Bool = false, error: String? = nil,
+        message: String? = nil, stdout: String = "", after: String? = nil, afterLiteral: String? = nil
+    ) {
+        self.afterLiteral = afterLiteral
+        self.status = status
+        self.value = value
+        self.literal = literal
+        self.iterator = iterator
+        self.error = error
+        self.message = message
+        self.stdout = stdout
+        self.after = after
+    }
+
+    /// Whether the probe could be compared: the function exists and its inputs load.
+    public var comparable: Bool { status == "returned" || status == "raised" || status == "timeout" }
+
+    /// What is compared between runs and revisions.
+    public var observed: [String?] { [status, value, error, message, stdout, after] }
+
+    /// The outcome in a few words (`returns 'a-b'`, `raises ValueError: ...`, `times out`).
+    public var summary: String {
+        switch status {
+        case "returned": return (iterator ? "yields " : "returns ") + Self.short(value ?? "?")
+        case "raised": return "raises \(error ?? "?")" + ((message ?? "").isEmpty ? "" : ": " + Self.short(message ?? ""))
+        case "timeout": return "does not return (times out)"
+        default: return status
+        }
+    }
+
+    public static func short(_ text: String) -> String {
+        text.count <= 160 ? text : String(text.prefix(157)) + "..."
+    }
+}
+
+/// One run of probes at one revision.
+public struct ProbeRun: Hashable, Sendable {
+    /// Results by probe id.
+    public var results: [String: ProbeResult]
+    /// The module did not import: nothing was called.
+    public var importError: String?
+    public var execution: ExecutionResult
+}
+
+extension PythonToolbox {
+    /// What the recording needs to know about a file.
+    public struct ProbeRecording: Hashable, Sendable {
+        public var module: String
+        /// Qualified names of the changed functions.
+        public var targets: [String]
+        /// The tests to run with the recorder (node ids or files).
+        public var tests: [String]
+        public var headSource: String
+        public var headLines: [ClosedRange<Int>]
+        public var baseSource: String
+        public var baseLines: [ClosedRange<Int>]
+        /// Seconds the tests may take before recording stops.
+        public var seconds: Double
+
+        /// Creates a recording request.
+        public init(
+            module: String, targets: [String], tests: [String], headSource: String, headLines: [ClosedRange<Int>],
+            baseSource: String, baseLines: [ClosedRange<Int>], seconds: Double
+        ) {
+            self.module = module
+            self.targets = targets
+            self.tests = tests
+            self.headSource = headSource
+            self.headLines = headLines
+            self.baseSource = baseSource
+            self.baseLines = baseLines
+            self.seconds = seconds
+        }
+    }
+
+    /// Runs the related tests of the revision at `root` (head) with the changed functions
+    /// wrapped to record their calls (at most 20 distinct ones each), runs their docstring
+    /// examples the same way, and derives the probes from what was recorded.
+    ///
+    /// - Returns: the probes, or `nil` when the recorder wrote none; and the run.
+    public func recordProbes(_ request: ProbeRecording, root: String, extraPaths: [String]) throws(SandboxError)
+        -> (probes: ProbeSet?, execution: ExecutionResult)
+    {
+        func lines(_ ranges: [ClosedRange<Int>]) -> JSONValue {
+            .array(ranges.map { .array([.int($0.lowerBound), .int($0.upperBound)]) })
+        }
+        let spec: JSONValue = .object([
+            ("module", .string(request.module)), ("targets", .array(request.targets.map(JSONValue.string))),
+            ("tests", .array(request.tests.map(JSONValue.string))), ("budget", .double(request.seconds)),
+            ("pytest_options", .array(Self.pytestOptions.map(JSONValue.string))),
+            ("head_source", .string(request.headSource)), ("head_ranges", lines(request.headLines)),
+            ("base_source", .string(request.baseSource)), ("base_ranges", lines(request.baseLines)),
+        ])
+        let (data, execution) = try probeDriver(
+            "record", spec: spec, root: root, extraPaths: extraPaths, wallSeconds: request.seconds * 2 + 30)
+        guard let data, let object = try? JSONValue.parse(String(decoding: data, as: UTF8.self)) else { return (nil, execution) }
+        let probes = (object["probes"]?.arrayValue ?? []).compactMap { entry -> Probe? in
+            guard let id = entry["id"]?.stringValue, let target = entry["target"]?.stringValue,
+                let payload = entry["payload"]?.stringValue
+            else { return nil }
+            return Probe(
+                id: id, target: target, payload: payload, origin: entry["origin"]?.stringValue ?? "test",
+                test: entry["test"]?.stringValue, arguments: entry["arguments"]?.stringValue,
+                bound: entry["bound"]?.boolValue ?? false, instance: entry["instance"]?.stringValue)
+        }
+        func counts(_ key: String) -> [String: Int] {
+            (object[key]?.members ?? []).reduce(into: [:]) { $0[$1.0] = $1.1.intValue ?? 0 }
+        }
+        let callers = (object["callers"]?.members ?? []).reduce(into: [String: [String]]()) {
+            $0[$1.0] = $1.1.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        return (
+            ProbeSet(probes: probes, callers: callers, recorded: counts("recorded"), uncopyable: counts("skipped")),
+            execution
+        )
+    }
+
+    /// Calls `probes` (all, or those in `only`) in one interpreter at the revision at
+    /// `root`, each with `probeSeconds` before it counts as not returning.
+    public func runProbes(
+        _ probes: [Probe], module: String, only: Set<String>? = nil, probeSeconds: Double, root: String,
+        extraPaths: [String]
+    ) throws(SandboxError) -> ProbeRun {
+        let chosen = probes.filter { only?.contains($0.id) ?? true }
+        let spec: JSONValue = .object([
+            ("module", .string(module)), ("probe_seconds", .double(probeSeconds)),
+            (
+                "probes",
+                .array(
+                    chosen.map {
+                        .object([("id", .string($0.id)), ("target", .string($0.target)), ("payload", .string($0.payload))])
+                    })
+            ),
+        ])
+        let wall = Double(chosen.count) * probeSeconds + 30
+        let (data, execution) = try probeDriver("run", spec: spec, root: root, extraPaths: extraPaths, wallSeconds: wall)
+        var results: [String: ProbeResult] = [:]
+        var importError: String?
+        for line in String(decoding: data ?? Data(), as: UTF8.self).split(separator: "\n") {
+            guard let entry = try? JSONValue.parse(String(line)) else { continue }
+            if let failure = entry["import_error"]?.stringValue { importError = failure }
+            guard let id = entry["id"]?.stringValue, let status = entry["status"]?.stringValue else { continue }
+            results[id] = ProbeResult(
+                status: status, value: entry["value"]?.stringValue, literal: entry["literal"]?.stringValue,
+                iterator: entry["iterator"]?.boolValue ?? false, error: entry["error"]?.stringValue,
+                message: entry["message"]?.stringValue, stdout: entry["stdout"]?.stringValue ?? "",
+                after: entry["after"]?.stringValue, afterLiteral: entry["after_literal"]?.stringValue)
+        }
+        // The probe that was running when the interpreter died (a crash, a hang in C code)
+        // has no result: it is lost, and so are the ones after it.
+        for probe in chosen where results[probe.id] == nil && importError == nil {
+            results[probe.id] = ProbeResult(status: "lost")
+        }
+        return ProbeRun(results: results, importError: importError, execution: execution)
+    }
+
+    /// Runs one generated test file (`content`) at the revision at `root` on its own: the
+    /// project's conftests and `addopts` left out, so that only the file decides.
+    public func runPinnedTests(_ content: String, root: String, extraPaths: [String], wallSeconds: Double)
+        throws(SandboxError) -> TestRun
+    {
+        let output = try sandbox.makeOutputDirectory()
+        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
+        try? Data(content.utf8).write(to: URL(fileURLWithPath: output + "/test_review_pins.py"))
+        try? Data("[pytest]\n".utf8).write(to: URL(fileURLWithPath: output + "/pytest.ini"))
+        let junit = Self.outputRoot + "/junit.xml"
+        let arguments = [
+            interpreter.path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--noconftest", "-c",
+            Self.outputRoot + "/pytest.ini", "--rootdir", Self.outputRoot, "-o", "junit_family=xunit1",
+            "--junitxml=\(junit)", Self.outputRoot + "/test_review_pins.py",
+        ]
+        var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
+        command.limits.wallSeconds = wallSeconds
+        let execution = try sandbox.run(command)
+        let parsed = JUnitReport.parse(FileManager.default.contents(atPath: output + "/junit.xml") ?? Data())
+        return TestRun(
+            execution: execution, command: "python3 -m pytest test_review_pins.py", outcomes: parsed.outcomes,
+            collectionErrors: parsed.collectionErrors, runner: "pytest")
+    }
+
+    /// Runs the probe driver in `mode` with `spec`; returns what it wrote and the run.
+    private func probeDriver(_ mode: String, spec: JSONValue, root: String, extraPaths: [String], wallSeconds: Double)
+        throws(SandboxError) -> (Data?, ExecutionResult)
+    {
+        let output = try sandbox.makeOutputDirectory()
+        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
+        try? Data(spec.rendered(pretty: false).utf8).write(to: URL(fileURLWithPath: output + "/spec.json"))
+        let arguments = [
+            interpreter.path, "-c", PythonScripts.probe, mode, Self.outputRoot + "/spec.json", Self.outputRoot + "/result",
+        ]
+        var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
+        // The same hash seed on both sides, so that a set's order is no difference.
+        command.environment["PYTHONHASHSEED"] = "0"
+        command.limits.wallSeconds = min(command.limits.wallSeconds, wallSeconds)
+        let execution = try sandbox.run(command)
+        return (FileManager.default.contents(atPath: output + "/result"), execution)
+    }
+}

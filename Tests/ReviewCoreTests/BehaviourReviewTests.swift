@@ -1,0 +1,172 @@
+import Foundation
+import ReviewTestSupport
+import Testing
+
+/// Behaviour review end to end: the changed functions called at base and at head in real
+/// bubblewrap, and the pinned test checked by an independent oracle (the revision from
+/// `git archive`, the suggested file written beside it, plain pytest outside review).
+@Suite("Behaviour review")
+struct BehaviourReviewTests {
+    static let slug = """
+        def slugify(text, separator="-"):
+            words = text.lower().split()
+            return separator.join(words)
+
+        """
+
+    static func project(_ module: String, _ source: String, tests: String) throws -> PythonProject {
+        try PythonProject(files: ["text/__init__.py": "", "text/\(module).py": source, "tests/test_\(module).py": tests])
+    }
+
+    static func behaviour(_ run: ReviewRun) -> [[String: Any]] {
+        run.findings.filter { $0["kind"] as? String == "behaviour-change" }
+    }
+
+    /// Runs pytest on `file` (written with `content`) in an export of `revision`.
+    static func pytest(_ project: PythonProject, revision: String, file: String, content: String) throws -> Int32 {
+        let directory = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let archive = try ProcessRunner.run(
+            "sh", ["-c", "git archive \(revision) | tar -x -C '\(directory)'"], in: project.repository.path,
+            environment: TemporaryRepository.gitEnvironment)
+        #expect(archive.status == 0, "\(archive.err)")
+        let path = directory + "/" + file
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(content.utf8).write(to: URL(fileURLWithPath: path))
+        let run = try ProcessRunner.run(
+            "/usr/bin/python3", ["-m", "pytest", "-q", "-p", "no:cacheprovider", file], in: directory,
+            environment: ["PYTHONPATH": directory, "PATH": "/usr/bin:/bin"])
+        return run.status
+    }
+
+    @Test func aBugNoTestAssertsIsAWarningWithAPinnedTestThatPassesAtBaseAndFailsAtHead() throws {
+        let project = try Self.project("slug", Self.slug, tests: "from text.slug import slugify\n\n\ndef test_slugify():\n    assert slugify(\"Hello World\")\n")
+        try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
+        let run = try project.review()
+        #expect(run.status == 0, "a difference alone is never an error: \(run)")
+        let findings = Self.behaviour(run)
+        #expect(findings.count == 1, "\(run)")
+        let finding = try #require(findings.first)
+        #expect(finding["severity"] as? String == "warning")
+        #expect(finding["file"] as? String == "text/slug.py")
+        #expect(finding["line"] as? Int == 2)
+        let message = try #require(finding["message"] as? String)
+        #expect(message.contains("`slugify` behaves differently at head"), "\(message)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        #expect(suggestion["verified"] as? Bool == true)
+        let file = try #require(suggestion["newFile"] as? String)
+        #expect(file == "tests/test_slug_slugify_behaviour.py")
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(content.contains("from text.slug import slugify"), "\(content)")
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        // The patch creates exactly that file.
+        let patch = try #require(suggestion["patch"] as? String)
+        let check = try ProcessRunner.run(
+            "git", ["apply", "--check", "-"], in: project.repository.path,
+            environment: TemporaryRepository.gitEnvironment, input: Data(patch.utf8))
+        #expect(check.status == 0, "git apply --check: \(check.err)\n\(patch)")
+    }
+
+    @Test func aRefactorThatKeepsTheBehaviourHasNoFinding() throws {
+        let project = try Self.project("slug", Self.slug, tests: "from text.slug import slugify\n\n\ndef test_slugify():\n    assert slugify(\"Hello World\")\n")
+        try project.replace(
+            "text/slug.py", "    words = text.lower().split()\n    return separator.join(words)\n",
+            with: "    lowered = text.lower()\n    parts = lowered.split()\n    return separator.join(part for part in parts)\n")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        #expect(Self.behaviour(run).isEmpty, "\(run)")
+    }
+
+    @Test func nondeterministicFunctionsAreNeverReported() throws {
+        let source = """
+            import random
+            import time
+
+
+            def stamp(prefix):
+                return prefix + str(time.time())
+
+
+            def roll(sides):
+                return random.randint(1, sides) + random.random()
+
+
+            def index(items):
+                return {id(item): item for item in items}
+
+            """
+        let project = try Self.project(
+            "noise", source,
+            tests: "from text.noise import stamp, roll, index\n\n\ndef test_noise():\n    stamp(\"a\")\n    roll(6)\n    index([object(), 1])\n")
+        try project.change([
+            "text/noise.py": source.replacingOccurrences(of: "prefix + str(time.time())", with: "f\"{prefix}{time.time()}\"")
+                .replacingOccurrences(of: "random.randint(1, sides) + random.random()", with: "random.random() + random.randint(1, sides)")
+                .replacingOccurrences(of: "{id(item): item for item in items}", with: "dict((id(item), item) for item in items)")
+        ])
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        #expect(Self.behaviour(run).isEmpty, "\(run)")
+    }
+
+    @Test func aFunctionThatLoopsForeverOnANewInputIsATimeoutDifferenceAndContained() throws {
+        let source = """
+            def count_down(n):
+                steps = 0
+                while n > 0:
+                    n -= 1
+                    steps += 1
+                return steps
+
+            """
+        let project = try Self.project("loop", source, tests: "from text.loop import count_down\n\n\ndef test_count_down():\n    count_down(3)\n")
+        try project.replace("text/loop.py", "while n > 0:", with: "while n != 0:")
+        let started = Date()
+        let run = try project.review()
+        #expect(Date().timeIntervalSince(started) < 100, "contained by the per-probe limit")
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let message = finding["message"] as? String ?? ""
+        #expect(message.contains("does not return (times out) at head"), "\(message)")
+    }
+
+    static let greet = "def greet(name):\n    return \"Hello, \" + name\n"
+
+    @Test func aChangedTestThatFailsAtBaseMakesTheChangeIntended() throws {
+        let project = try Self.project("greet", Self.greet, tests: "from text.greet import greet\n\n\ndef test_greet():\n    assert greet(\"Ann\") == \"Hello, Ann\"\n")
+        try project.change([
+            "text/greet.py": "def greet(name):\n    return \"Hello, \" + name + \"!\"\n",
+            "tests/test_greet.py": "from text.greet import greet\n\n\ndef test_greet():\n    assert greet(\"Ann\") == \"Hello, Ann!\"\n",
+        ])
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        #expect(finding["severity"] as? String == "info", "\(finding)")
+        #expect((finding["message"] as? String)?.contains("tests/test_greet.py::test_greet") == true, "\(finding)")
+    }
+
+    @Test func removingTheTestOfAChangedFunctionKeepsTheWarning() throws {
+        let project = try PythonProject(files: [
+            "text/__init__.py": "", "text/greet.py": Self.greet,
+            "tests/test_greet.py": "from text.greet import greet\n\n\ndef test_greet():\n    assert greet(\"Ann\") == \"Hello, Ann\"\n",
+            "tests/test_smoke.py": "from text.greet import greet\n\n\ndef test_runs():\n    greet(\"Bo\")\n",
+        ])
+        try project.change([
+            "text/greet.py": "def greet(name):\n    return \"Hello, \" + name + \"!\"\n", "tests/test_greet.py": nil,
+        ])
+        let run = try project.review()
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        #expect(finding["severity"] as? String == "warning", "a removed test does not make a change intended: \(finding)")
+    }
+
+    @Test func probeOffSkipsItFromTheFlagAndTheEnvironment() throws {
+        let project = try Self.project("slug", Self.slug, tests: "from text.slug import slugify\n\n\ndef test_slugify():\n    assert slugify(\"Hello World\")\n")
+        try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
+        let run = try project.review(["--probe", "off"])
+        #expect(run.status == 0, "\(run)")
+        #expect(Self.behaviour(run).isEmpty, "\(run)")
+        let config = try ReviewBinary.run(["config"], in: project.repository.path, environment: ["REVIEW_PROBE": "off"])
+        #expect(config.out.contains("probe = \"off\"  # REVIEW_PROBE"), "\(config.out)")
+    }
+}
