@@ -18,6 +18,11 @@ struct BehaviourReviewTests {
         try PythonProject(files: ["text/__init__.py": "", "text/\(module).py": source, "tests/test_\(module).py": tests])
     }
 
+    /// `slugify` and a test that calls it but asserts nothing about its value.
+    static func slugProject() throws -> PythonProject {
+        try project("slug", slug, tests: "from text.slug import slugify\n\n\ndef test_slugify():\n    assert slugify(\"Hello World\")\n")
+    }
+
     static func behaviour(_ run: ReviewRun) -> [[String: Any]] {
         run.findings.filter { $0["kind"] as? String == "behaviour-change" }
     }
@@ -41,7 +46,7 @@ struct BehaviourReviewTests {
     }
 
     @Test func aBugNoTestAssertsIsAWarningWithAPinnedTestThatPassesAtBaseAndFailsAtHead() throws {
-        let project = try Self.project("slug", Self.slug, tests: "from text.slug import slugify\n\n\ndef test_slugify():\n    assert slugify(\"Hello World\")\n")
+        let project = try Self.slugProject()
         try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
         let run = try project.review()
         #expect(run.status == 0, "a difference alone is never an error: \(run)")
@@ -70,7 +75,7 @@ struct BehaviourReviewTests {
     }
 
     @Test func aRefactorThatKeepsTheBehaviourHasNoFinding() throws {
-        let project = try Self.project("slug", Self.slug, tests: "from text.slug import slugify\n\n\ndef test_slugify():\n    assert slugify(\"Hello World\")\n")
+        let project = try Self.slugProject()
         try project.replace(
             "text/slug.py", "    words = text.lower().split()\n    return separator.join(words)\n",
             with: "    lowered = text.lower()\n    parts = lowered.split()\n    return separator.join(part for part in parts)\n")
@@ -161,7 +166,7 @@ struct BehaviourReviewTests {
     }
 
     @Test func probeOffSkipsItFromTheFlagAndTheEnvironment() throws {
-        let project = try Self.project("slug", Self.slug, tests: "from text.slug import slugify\n\n\ndef test_slugify():\n    assert slugify(\"Hello World\")\n")
+        let project = try Self.slugProject()
         try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
         let run = try project.review(["--probe", "off"])
         #expect(run.status == 0, "\(run)")

@@ -1,3 +1,4 @@
+import ReviewJSON
 import ReviewSandbox
 
 /// Writes the pytest test that pins a function's base behaviour for one probe: the call
@@ -115,24 +116,9 @@ enum PinnedTest {
         String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" }).lowercased()
     }
 
-    /// `text` as a Python string literal.
+    /// `text` as a Python string literal: a JSON string is one (`\uXXXX`, `\b`, `\f` and the
+    /// rest of its escapes mean the same in Python).
     static func python(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        JSONValue.string(text).rendered(pretty: false)
     }
 }
