@@ -14,6 +14,13 @@ import ReviewSandbox
 struct BehaviourReview {
     /// Seconds one probe may take before it counts as not returning.
     static let probeSeconds = 2.0
+    /// Methods never called on a recorded instance: they build, tear down or reach into
+    /// objects rather than compute (`__eq__`, `__len__`, `__call__` are probed).
+    static let unprobed: Set<String> = [
+        "__init__", "__new__", "__del__", "__init_subclass__", "__set_name__", "__getattr__", "__getattribute__",
+        "__setattr__", "__delattr__", "__enter__", "__exit__", "__reduce__", "__reduce_ex__", "__getstate__",
+        "__setstate__", "__class_getitem__",
+    ]
     /// The most pinned tests tried per function.
     static let pinsPerFunction = 3
 
@@ -60,7 +67,7 @@ struct BehaviourReview {
         guard task.basePath != nil, let base, let head else { return .failure(NotProbed("the file is new at head")) }
         let functions = task.changedSymbols.filter { symbol in
             let last = symbol.name.split(separator: ".").last.map(String.init) ?? symbol.name
-            return symbol.kind == "function" && !(last.hasPrefix("__") && last.hasSuffix("__"))
+            return symbol.kind == "function" && !Self.unprobed.contains(last)
                 && !task.changedSymbols.contains { $0.kind == "function" && symbol.name.hasPrefix($0.name + ".") }
         }
         guard !functions.isEmpty else { return .failure(NotProbed("the change touches no function")) }
