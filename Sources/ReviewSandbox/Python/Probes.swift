@@ -224,40 +224,36 @@ extension PythonToolbox {
     public func runPinnedTests(_ content: String, root: String, extraPaths: [String], wallSeconds: Double)
         throws(SandboxError) -> TestRun
     {
-        let output = try sandbox.makeOutputDirectory()
-        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
-        try? Data(content.utf8).write(to: URL(fileURLWithPath: output + "/test_review_pins.py"))
-        try? Data("[pytest]\n".utf8).write(to: URL(fileURLWithPath: output + "/pytest.ini"))
-        let junit = Self.outputRoot + "/junit.xml"
-        let arguments = [
-            interpreter.path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--noconftest", "-c",
-            Self.outputRoot + "/pytest.ini", "--rootdir", Self.outputRoot, "-o", "junit_family=xunit1",
-            "--junitxml=\(junit)", Self.outputRoot + "/test_review_pins.py",
-        ]
-        var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
-        command.limits.wallSeconds = wallSeconds
-        let execution = try sandbox.run(command)
-        let parsed = JUnitReport.parse(FileManager.default.contents(atPath: output + "/junit.xml") ?? Data())
-        return TestRun(
-            execution: execution, command: "python3 -m pytest test_review_pins.py", outcomes: parsed.outcomes,
-            collectionErrors: parsed.collectionErrors, runner: "pytest")
+        try withOutputDirectory { output throws(SandboxError) in
+            try? Data(content.utf8).write(to: URL(fileURLWithPath: output + "/test_review_pins.py"))
+            try? Data("[pytest]\n".utf8).write(to: URL(fileURLWithPath: output + "/pytest.ini"))
+            let arguments =
+                [
+                    interpreter.path, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--noconftest", "-c",
+                    Self.outputRoot + "/pytest.ini", "--rootdir", Self.outputRoot,
+                ] + Self.junitOptions + [Self.outputRoot + "/test_review_pins.py"]
+            var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
+            command.limits.wallSeconds = wallSeconds
+            return try junitSession(command, output: output, shown: "python3 -m pytest test_review_pins.py")
+        }
     }
 
     /// Runs the probe driver in `mode` with `spec`; returns what it wrote and the run.
     private func probeDriver(_ mode: String, spec: JSONValue, root: String, extraPaths: [String], wallSeconds: Double)
         throws(SandboxError) -> (Data?, ExecutionResult)
     {
-        let output = try sandbox.makeOutputDirectory()
-        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
-        try? Data(spec.rendered(pretty: false).utf8).write(to: URL(fileURLWithPath: output + "/spec.json"))
-        let arguments = [
-            interpreter.path, "-c", PythonScripts.probe, mode, Self.outputRoot + "/spec.json", Self.outputRoot + "/result",
-        ]
-        var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
-        // The same hash seed on both sides, so that a set's order is no difference.
-        command.environment["PYTHONHASHSEED"] = "0"
-        command.limits.wallSeconds = min(command.limits.wallSeconds, wallSeconds)
-        let execution = try sandbox.run(command)
-        return (FileManager.default.contents(atPath: output + "/result"), execution)
+        try withOutputDirectory { output throws(SandboxError) in
+            try? Data(spec.rendered(pretty: false).utf8).write(to: URL(fileURLWithPath: output + "/spec.json"))
+            let arguments = [
+                interpreter.path, "-c", PythonScripts.probe, mode, Self.outputRoot + "/spec.json",
+                Self.outputRoot + "/result",
+            ]
+            var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
+            // The same hash seed on both sides, so that a set's order is no difference.
+            command.environment["PYTHONHASHSEED"] = "0"
+            command.limits.wallSeconds = min(command.limits.wallSeconds, wallSeconds)
+            let execution = try sandbox.run(command)
+            return (FileManager.default.contents(atPath: output + "/result"), execution)
+        }
     }
 }

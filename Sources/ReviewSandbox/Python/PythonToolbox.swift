@@ -262,21 +262,12 @@ public final class PythonToolbox: Sendable {
     private func runSession(
         _ nodeIDs: [String], root: String, overrides: [Override], extraPaths: [String]
     ) throws(SandboxError) -> TestRun {
-        let output = try sandbox.makeOutputDirectory()
-        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
         if try hasPytest() {
-            let junit = Self.outputRoot + "/junit.xml"
-            let arguments =
-                [interpreter.path, "-m", "pytest"] + Self.pytestOptions
-                + ["-o", "junit_family=xunit1", "--junitxml=\(junit)"] + nodeIDs
-            let command = command(arguments, root: root, overrides: overrides, output: output, extraPaths: extraPaths)
-            let execution = try sandbox.run(command)
-            let data = FileManager.default.contents(atPath: output + "/junit.xml") ?? Data()
-            let parsed = JUnitReport.parse(data)
-            return TestRun(
-                execution: execution, command: Self.testCommand(nodeIDs),
-                outcomes: parsed.outcomes,
-                collectionErrors: parsed.collectionErrors, runner: "pytest")
+            return try withOutputDirectory { output throws(SandboxError) in
+                let arguments = [interpreter.path, "-m", "pytest"] + Self.pytestOptions + Self.junitOptions + nodeIDs
+                let command = command(arguments, root: root, overrides: overrides, output: output, extraPaths: extraPaths)
+                return try junitSession(command, output: output, shown: Self.testCommand(nodeIDs))
+            }
         }
         // Text files collected for their doctests need pytest; unittest loads modules only.
         let files = Array(Set(nodeIDs.map { String($0.split(separator: ":").first ?? "") })).filter { $0.hasSuffix(".py") }
@@ -314,16 +305,16 @@ public final class PythonToolbox: Sendable {
     public func recordImpact(_ tests: [String], root: String, extraPaths: [String] = [], wallSeconds: Double)
         throws(SandboxError) -> (map: Data?, execution: ExecutionResult)
     {
-        let output = try sandbox.makeOutputDirectory()
-        defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
-        let arguments =
-            [interpreter.path, "-c", PythonScripts.impactRecorder] + Self.pytestOptions + tests
-        var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
-        command.environment["REVIEW_IMPACT_OUT"] = Self.outputRoot + "/impact.json"
-        command.limits.wallSeconds = wallSeconds
-        command.limits.cpuSeconds = Int(wallSeconds)
-        let execution = try sandbox.run(command)
-        return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
+        try withOutputDirectory { output throws(SandboxError) in
+            let arguments =
+                [interpreter.path, "-c", PythonScripts.impactRecorder] + Self.pytestOptions + tests
+            var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
+            command.environment["REVIEW_IMPACT_OUT"] = Self.outputRoot + "/impact.json"
+            command.limits.wallSeconds = wallSeconds
+            command.limits.cpuSeconds = Int(wallSeconds)
+            let execution = try sandbox.run(command)
+            return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
+        }
     }
 
     /// Fingerprints of files (relative paths) of the revision at `root`, as JSON: path ->
@@ -331,12 +322,33 @@ public final class PythonToolbox: Sendable {
     /// `PythonScripts.fingerprintFunctions`); `nil` when the interpreter did not answer.
     public func fingerprints(_ files: [String], root: String) throws(SandboxError) -> Data? {
         guard !files.isEmpty else { return Data("{}".utf8) }
+        return try withOutputDirectory { output throws(SandboxError) in
+            var command = command([interpreter.path, "-c", PythonScripts.fingerprints] + files, root: root, output: output)
+            command.environment["REVIEW_FINGERPRINTS_OUT"] = Self.outputRoot + "/fingerprints.json"
+            _ = try sandbox.run(command)
+            return FileManager.default.contents(atPath: output + "/fingerprints.json")
+        }
+    }
+
+    /// Runs `body` with a fresh output directory (a host path; the sandbox sees it at
+    /// ``outputRoot`` when a command mounts it), removed afterwards.
+    func withOutputDirectory<T>(_ body: (String) throws(SandboxError) -> T) throws(SandboxError) -> T {
         let output = try sandbox.makeOutputDirectory()
         defer { try? FileManager.default.removeItem(atPath: (output as NSString).deletingLastPathComponent) }
-        var command = command([interpreter.path, "-c", PythonScripts.fingerprints] + files, root: root, output: output)
-        command.environment["REVIEW_FINGERPRINTS_OUT"] = Self.outputRoot + "/fingerprints.json"
-        _ = try sandbox.run(command)
-        return FileManager.default.contents(atPath: output + "/fingerprints.json")
+        return try body(output)
+    }
+
+    /// The options that make pytest write its per-test results to `junit.xml` in the output directory.
+    static let junitOptions = ["-o", "junit_family=xunit1", "--junitxml=\(outputRoot)/junit.xml"]
+
+    /// Runs a pytest `command` given ``junitOptions`` and reads its per-test results from
+    /// `output`; `shown` is the command as users see it.
+    func junitSession(_ command: SandboxCommand, output: String, shown: String) throws(SandboxError) -> TestRun {
+        let execution = try sandbox.run(command)
+        let parsed = JUnitReport.parse(FileManager.default.contents(atPath: output + "/junit.xml") ?? Data())
+        return TestRun(
+            execution: execution, command: shown, outcomes: parsed.outcomes, collectionErrors: parsed.collectionErrors,
+            runner: "pytest")
     }
 
     /// The pytest options of every session: quiet, node ids relative to the source root, and
