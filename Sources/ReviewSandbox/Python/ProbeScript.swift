@@ -4,7 +4,7 @@
 /// ``PythonToolbox/recordProbes(_:root:extraPaths:wallSeconds:)``.
 extension PythonScripts {
     static let probe = #"""
-import ast, base64, builtins, contextlib, copy, doctest, functools, importlib, io, itertools, json, math, os, pickle, re, signal, sys, time, types
+import ast, base64, contextlib, doctest, functools, importlib, importlib.util, inspect, io, itertools, json, os, pickle, re, signal, sys, time, types
 MODE, SPEC_PATH, OUT_PATH = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(SPEC_PATH) as handle:
     SPEC = json.load(handle)
@@ -104,7 +104,6 @@ def record():
                 wrap(module)
             spec.loader.exec_module = exec_module
             return spec
-    import importlib.util
     if MODULE in sys.modules:
         wrap(sys.modules[MODULE])
     else:
@@ -249,8 +248,7 @@ class Generator:
             try:
                 _, function = resolve(self.module, name)
                 function = getattr(function, "__func__", function)
-                function = inspect_unwrap(function)
-                signatures[name] = inspect_signature(function)
+                signatures[name] = inspect.signature(inspect.unwrap(function))
             except Exception:
                 signatures[name] = None
             for payload in self.seen.get(name, {}):
@@ -292,8 +290,7 @@ class Generator:
         keys = list(range(len(args))) + list(kwargs)
         names = []
         if signature is not None:
-            positional = [p.name for p in signature.parameters.values()][(1 if instance is not None else 0):]
-            names = positional
+            names = [p.name for p in signature.parameters.values()][(1 if instance is not None else 0):]
         out = []
         for index, key in enumerate(keys):
             value = values[index]
@@ -325,7 +322,7 @@ class Generator:
         if signature is not None:
             given = set(kwargs) | set(names[:len(args)])
             for p in signature.parameters.values():
-                if p.name in given or p.default is inspect_empty() or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                if p.name in given or p.default is inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                     continue
                 near = neighbours(p.default) if p.default is not None else []
                 for candidate in [c for c in self.constants if p.default is None or type(c) is type(p.default)] + near:
@@ -355,12 +352,12 @@ class Generator:
             if annotation in SIMPLE:
                 options += [c for c in self.constants if type(c) is annotation]
                 options += SIMPLE[annotation]
-            if p.default is not inspect_empty():
+            if p.default is not inspect.Parameter.empty:
                 options = [p.default] + options + [c for c in self.constants if type(c) is type(p.default)]
                 if p.default is not None and type(p.default) in SIMPLE:
                     options += SIMPLE[type(p.default)][:2]
             if not options:
-                if p.default is inspect_empty():
+                if p.default is inspect.Parameter.empty:
                     options = self.constants[:4] + [0, "a", [1, 2], None]
             choices.append((p, options[:8]))
         out = []
@@ -379,18 +376,6 @@ class Generator:
             except Exception:
                 pass
         return out
-
-def inspect_signature(function):
-    import inspect
-    return inspect.signature(function)
-
-def inspect_unwrap(function):
-    import inspect
-    return inspect.unwrap(function)
-
-def inspect_empty():
-    import inspect
-    return inspect.Parameter.empty
 
 # ---------------------------------------------------------------- run
 class ProbeTimeout(BaseException):
@@ -414,22 +399,19 @@ def describe(value, depth=0, budget=None):
         return kind.__name__ + "{" + ", ".join(sorted(describe(item, depth + 1, budget) for item in list(value)[:200])) + "}"
     if isinstance(value, BaseException):
         return "%s%s" % (kind.__name__, describe(value.args, depth + 1, budget))
-    if isinstance(value, (types.GeneratorType, map, filter, zip, enumerate, reversed, itertools.chain)) or \
-            (hasattr(value, "__next__") and hasattr(value, "__iter__") and iter(value) is value):
+    if iterated(value):
         items = list(itertools.islice(value, 101))
         return "iter[" + ", ".join(describe(item, depth + 1, budget) for item in items[:100]) + (", …" if len(items) > 100 else "") + "]"
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
         return "<%s>" % getattr(value, "__qualname__", repr(value))
-    text = mask(repr(value))
     if kind.__repr__ is object.__repr__ and hasattr(value, "__dict__"):
         return kind.__qualname__ + "(" + ", ".join("%s=%s" % (k, describe(v, depth + 1, budget)) for k, v in sorted(vars(value).items())) + ")"
-    return text
+    return mask(repr(value))
 
 def iterated(value):
-    if isinstance(value, (types.GeneratorType, map, filter, zip, enumerate, reversed, itertools.chain)) or \
-            (hasattr(value, "__next__") and hasattr(value, "__iter__") and iter(value) is value):
-        return True
-    return False
+    # An iterator: its items, not its repr, are what the call produced.
+    return isinstance(value, (types.GeneratorType, map, filter, zip, enumerate, reversed, itertools.chain)) or \
+        (hasattr(value, "__next__") and hasattr(value, "__iter__") and iter(value) is value)
 
 def expire(signum, frame):
     raise ProbeTimeout()
