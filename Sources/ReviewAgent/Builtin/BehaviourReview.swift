@@ -40,6 +40,8 @@ struct BehaviourReview {
     private var stage: Stage = .record
     private var set: ProbeSet?
     private var first: (base: ProbeRun?, head: ProbeRun?) = (nil, nil)
+    /// The probes whose results differ between the first runs at base and at head.
+    private var differing: Set<String> = []
     private var second: (base: ProbeRun?, head: ProbeRun?) = (nil, nil)
     /// Per function: the probes whose difference held in both runs, in probe order.
     private var differences: [String: [Probe]] = [:]
@@ -118,7 +120,7 @@ struct BehaviourReview {
             return run(set?.probes ?? [], only: nil, side: .head)
         case .baseSecond:
             first.head = probeRun(last)
-            let differing = differingIDs(first.base, first.head)
+            differing = differingIDs(first.base, first.head)
             if let failure = first.head?.importError ?? first.base?.importError {
                 return finish(note: "not probed: the module does not import (\(Wording.short(failure)))")
             }
@@ -128,7 +130,7 @@ struct BehaviourReview {
         case .headSecond:
             second.base = probeRun(last)
             stage = .pinsBase
-            return run(set?.probes ?? [], only: differingIDs(first.base, first.head), side: .head)
+            return run(set?.probes ?? [], only: differing, side: .head)
         case .pinsBase:
             second.head = probeRun(last)
             collectDifferences()
@@ -169,8 +171,7 @@ struct BehaviourReview {
     // MARK: - Comparing
 
     private var noDifference: String {
-        let ran = first.head?.results.values.filter(\.comparable).count ?? 0
-        return "\(ran) probe(s) of \(names(targets.map(\.name))), no difference between base and head"
+        "\(ranCount) probe(s) of \(names(targets.map(\.name))), no difference between base and head"
     }
 
     /// Probes that ran on both sides and did not agree.
@@ -187,7 +188,6 @@ struct BehaviourReview {
     private mutating func collectDifferences() {
         guard let set, let baseA = first.base, let headA = first.head, let baseB = second.base, let headB = second.head
         else { return }
-        let differing = differingIDs(baseA, headA)
         for probe in set.probes where differing.contains(probe.id) {
             guard let a = baseA.results[probe.id], let b = baseB.results[probe.id], a.observed == b.observed,
                 let c = headA.results[probe.id], let d = headB.results[probe.id], c.observed == d.observed
@@ -304,7 +304,7 @@ struct BehaviourReview {
         let differing = differences[target]?.count ?? 0
         var message =
             "`\(target)` behaves differently at head: \(call) \(base.summary) at base but \(head.summary) at head"
-        if base.observed.dropLast(2) == head.observed.dropLast(2) {
+        if base.outcome == head.outcome {
             message = "`\(target)` behaves differently at head: \(call) "
                 + (base.stdout != head.stdout
                     ? "prints \(ProbeResult.short(PinnedTest.python(base.stdout))) at base but \(ProbeResult.short(PinnedTest.python(head.stdout))) at head"

@@ -12,16 +12,16 @@ enum PinnedTest {
     {
         let method = probe.target.split(separator: ".").last.map(String.init) ?? probe.target
         let literalCall = !probe.bound && probe.arguments != nil
+        let unpickle = "    instance, args, kwargs = pickle.loads(base64.b64decode(\(python(probe.payload))))\n"
         var lines = ""
         let call: String
         if literalCall, let arguments = probe.arguments {
             call = "\(probe.target)(\(arguments))"
         } else {
-            lines += "    # The inputs a test passed, as recorded at head.\n"
-            lines += "    instance, args, kwargs = pickle.loads(base64.b64decode(\(python(probe.payload))))\n"
+            lines += "    # The inputs a test passed, as recorded at head.\n" + unpickle
             call = probe.bound ? "instance.\(method)(*args, **kwargs)" : "\(probe.target)(*args, **kwargs)"
         }
-        if base.observed.prefix(4) != head.observed.prefix(4) {
+        if base.outcome != head.outcome {
             switch base.status {
             case "returned":
                 guard let literal = base.literal else { return nil }
@@ -48,9 +48,7 @@ enum PinnedTest {
             return (lines, "capsys")
         }
         guard !probe.bound, let after = base.afterLiteral else { return nil }
-        if literalCall {
-            lines += "    instance, args, kwargs = pickle.loads(base64.b64decode(\(python(probe.payload))))\n"
-        }
+        if literalCall { lines += unpickle }
         lines += "    \(probe.target)(*args, **kwargs)\n    assert (args, kwargs) == \(after)\n"
         return (lines, "")
     }

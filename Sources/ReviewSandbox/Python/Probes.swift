@@ -81,7 +81,10 @@ public struct ProbeResult: Hashable, Sendable {
     public var comparable: Bool { status == "returned" || status == "raised" || status == "timeout" }
 
     /// What is compared between runs and revisions.
-    public var observed: [String?] { [status, value, error, message, stdout, after] }
+    public var observed: [String?] { outcome + [stdout, after] }
+
+    /// What the call itself came to: how it ended, and the value or exception.
+    public var outcome: [String?] { [status, value, error, message] }
 
     /// The outcome in a few words (`returns 'a-b'`, `raises ValueError: ...`, `times out`).
     public var summary: String {
