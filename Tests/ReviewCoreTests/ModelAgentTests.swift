@@ -180,6 +180,89 @@ struct ModelAgentTests {
             "\(run)")
     }
 
+    /// A model that runs `code` once and finishes.
+    static func probing(_ code: String) throws -> ScriptedModelServer {
+        try ScriptedModelServer([
+            .reply(Self.block("Plan", "Execute", "call slugify on a double space")), .reply(Self.execute(code)),
+            .reply(Self.block("Finish", "Finish", "compared")),
+        ])
+    }
+
+    static let doubleSpace = "from text.slug import slugify\nprint(slugify(\"a  b\"))"
+
+    @Test func modelCodeThatPrintsSomethingElseAtBaseIsAWarningWithAVerifiedPin() throws {
+        let project = try BehaviourReviewTests.slugProject()
+        try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
+        let server = try Self.probing(Self.doubleSpace)
+        // The built-in probes are off: the model's code is the only witness.
+        let run = try project.review(["--model-url", server.url, "--probe", "off"])
+        #expect(run.status == 0, "a difference alone is never an error: \(run)")
+        let findings = BehaviourReviewTests.behaviour(run)
+        #expect(findings.count == 1, "\(run)")
+        let finding = try #require(findings.first)
+        #expect(finding["severity"] as? String == "warning")
+        #expect(finding["line"] as? Int == 2)
+        let message = try #require(finding["message"] as? String)
+        #expect(message.contains("`slugify` behaves differently at head: code written by the model prints"), "\(message)")
+        #expect(message.contains("\"a-b\\n\" at base but \"a--b\\n\" at head"), "\(message)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        #expect(file == "tests/test_slug_model_probe_behaviour.py")
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(content.contains(Self.doubleSpace), "the code reads as written:\n\(content)")
+        let oracle = BehaviourReviewTests.pytest
+        #expect(try oracle(project, "main", file, content) == 0, "passes at base:\n\(content)")
+        #expect(try oracle(project, "feature", file, content) == 1, "fails at head:\n\(content)")
+        let check = try ProcessRunner.run(
+            "git", ["apply", "--check", "-"], in: project.repository.path,
+            environment: TemporaryRepository.gitEnvironment, input: Data((suggestion["patch"] as? String ?? "").utf8))
+        #expect(check.status == 0, "\(check.err)")
+    }
+
+    @Test func modelCodeWhoseOutputIsNotDeterminedOrTheSameIsNoWitness() throws {
+        for code in [
+            "import random\nfrom text.slug import slugify\nprint(slugify('a  b'), random.random())",
+            "from text.slug import slugify\nprint(object(), slugify('a  b'))",
+            "from text.slug import slugify\nprint(slugify('Hello World'))",
+        ] {
+            let project = try BehaviourReviewTests.slugProject()
+            try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
+            let server = try Self.probing(code)
+            let run = try project.review(["--model-url", server.url, "--probe", "off"])
+            #expect(run.status == 0, "\(run)")
+            #expect(BehaviourReviewTests.behaviour(run).isEmpty, "\(code)\n\(run)")
+        }
+    }
+
+    @Test func modelWitnessIsInformationWhenAChangedTestPinsTheNewBehaviour() throws {
+        let project = try BehaviourReviewTests.slugProject()
+        try project.change([
+            "text/slug.py": BehaviourReviewTests.slug.replacingOccurrences(of: "split()", with: "split(\" \")"),
+            "tests/test_slug.py": "from text.slug import slugify\n\n\ndef test_slugify():\n    assert slugify(\"a  b\") == \"a--b\"\n",
+        ])
+        // Two tasks (the module and its test) worked one after the other, the same script each.
+        let script: [ScriptedModelServer.Step] = [
+            .reply(Self.block("Plan", "Execute", "call slugify")), .reply(Self.execute(Self.doubleSpace)),
+            .reply(Self.block("Finish", "Finish", "compared")),
+        ]
+        let server = try ScriptedModelServer(script + script)
+        let run = try project.review(["--model-url", server.url, "--probe", "off", "--jobs", "1"])
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(BehaviourReviewTests.behaviour(run).first, "\(run)")
+        #expect(finding["severity"] as? String == "info")
+        #expect((finding["message"] as? String)?.contains("The change is intended: `tests/test_slug.py::test_slugify`") == true, "\(finding)")
+    }
+
+    @Test func aBehaviourTheProbesShowedIsReportedOnce() throws {
+        let project = try BehaviourReviewTests.slugProject()
+        try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
+        let server = try Self.probing(Self.doubleSpace)
+        let run = try project.review(["--model-url", server.url])
+        let findings = BehaviourReviewTests.behaviour(run)
+        #expect(findings.count == 1, "\(run)")
+        #expect((findings.first?["message"] as? String)?.contains("written by the model") == false, "the probes' finding is kept")
+    }
+
     @Test func hangingModelCodeIsKilled() throws {
         let server = try ScriptedModelServer([
             .reply(Self.execute("while True:\n    pass")),

@@ -319,7 +319,7 @@ struct BehaviourReview {
             severity = .warning
             message += " No test in the range asserts the new behaviour; if it is not intended, the suggested test keeps the old one."
         }
-        let lines = functionLines(target)
+        let lines = task.changedLines(in: target)
         let path = PinnedTest.path(for: task, target: target)
         let file = pinFile([pin])
         let output = "input: \(call)\nbase: \(base.summary)\nhead: \(head.summary)\n"
@@ -333,22 +333,9 @@ struct BehaviourReview {
         finding.suggestion = Suggestion(
             patch: PinnedTest.patch(path: path, content: file), startLine: 1,
             endLine: file.split(separator: "\n", omittingEmptySubsequences: false).count - 1, replacement: file,
-            verified: true, summary: "a test that pins the base behaviour (it passes at base and fails at head)",
+            verified: true, summary: "a test that pins the behaviour at base",
             newFile: path)
         return finding
-    }
-
-    /// The changed lines inside `target` (head side), or its first line.
-    private func functionLines(_ target: String) -> ClosedRange<Int> {
-        guard let symbol = task.changedSymbols.first(where: { $0.name == target }) else {
-            return task.firstChangedLine...task.firstChangedLine
-        }
-        let span = symbol.line...max(symbol.line, symbol.endLine)
-        let inside = task.hunks.map(\.headLines).filter { $0.overlaps(span) }
-        guard let low = inside.map(\.lowerBound).min(), let high = inside.map(\.upperBound).max() else {
-            return symbol.line...symbol.line
-        }
-        return max(low, span.lowerBound)...min(high, span.upperBound)
     }
 
     // MARK: - Helpers

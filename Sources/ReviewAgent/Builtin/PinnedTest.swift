@@ -68,6 +68,32 @@ enum PinnedTest {
         return text + body
     }
 
+    /// The name of the test in ``codeFile(code:output:)``.
+    static let codeTestName = "test_probe_prints_its_base_output"
+
+    /// A whole test file that runs `code` (Python source a model wrote) and asserts it
+    /// prints `output`, what it printed at base.
+    static func codeFile(code: String, output: String) -> String {
+        let source = code.hasSuffix("\n") ? code : code + "\n"
+        // A raw triple-quoted string reads as the code itself; JSON's escapes when it cannot hold it.
+        let literal = source.contains("'''") ? python(source) : "r'''\n" + source + "'''"
+        return """
+            \"\"\"Pins what a probe written by the model printed at base (written by review).\"\"\"
+            import contextlib
+            import io
+
+            PROBE = \(literal)
+
+
+            def \(codeTestName)():
+                printed = io.StringIO()
+                with contextlib.redirect_stdout(printed):
+                    exec(compile(PROBE, "<probe>", "exec"), {"__name__": "__main__"})
+                assert printed.getvalue() == \(python(output))
+
+            """
+    }
+
     /// Where the suggested test for `target` goes: beside the first related test, else in `tests/`.
     static func path(for task: ReviewTask, target: String) -> String {
         let directory = task.tests.first.map { test -> String in

@@ -88,6 +88,8 @@ public struct ModelPolicy: Policy {
         case execute(code: String)
         /// The model's code, which failed at head, rerun at base.
         case base(code: String, head: ExecutionResult)
+        /// The model's code, which succeeded at head, compared with base.
+        case witness(ModelWitness)
         /// The failing tests with the model's fix applied (`file`: the whole fixed file);
         /// then the task finishes.
         case fix(summary: String, note: Finding, suggestion: Suggestion, file: String)
@@ -127,12 +129,18 @@ public struct ModelPolicy: Policy {
             awaiting = .nothing
             let execution = outcome.execution
             messages.append(ChatMessage(role: "user", content: ModelTurns.resultTurn(execution)))
-            if let execution, !execution.succeeded, task.basePath != nil, demonstrated.insert(code).inserted {
+            guard let execution, task.basePath != nil, demonstrated.insert(code).inserted else { break }
+            if !execution.succeeded {
                 awaiting = .base(code: code, head: execution)
+            } else if let witness = ModelWitness(code: code, head: execution, task: task, readHead: { [read] in read(.head, $0) }) {
+                awaiting = .witness(witness)
             }
         case .base(let code, let head):
             awaiting = .nothing
             if outcome.execution?.succeeded == true { findings.append(Self.regression(code, head: head, task: task)) }
+        case .witness(var witness):
+            witness.observe(outcome)
+            awaiting = .witness(witness)
         case .fix(let summary, var note, let suggestion, _):
             if case .tests(let run) = outcome, !run.runnerBroke, run.failures.isEmpty, run.collectionErrors.isEmpty,
                 !run.outcomes.isEmpty
@@ -153,6 +161,15 @@ public struct ModelPolicy: Policy {
         switch awaiting {
         case .base(let code, _):
             return .verify(.runCode(code, side: .base))
+        case .witness(var witness):
+            switch witness.next() {
+            case .execute(let request):
+                awaiting = .witness(witness)
+                return .verify(request)
+            case .done(let finding):
+                awaiting = .nothing
+                if let finding { findings.append(finding) }
+            }
         case .fix(_, _, _, let file):
             return fixCheck(file)
         case .then(let action):

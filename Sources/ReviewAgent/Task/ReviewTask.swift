@@ -120,6 +120,20 @@ public struct ReviewTask: Hashable, Sendable, Codable {
         return min(low, line)...max(high, line)
     }
 
+    /// The changed lines inside the function `name` (head side), or its first line; the
+    /// first changed line when no changed symbol has that name.
+    public func changedLines(in name: String) -> ClosedRange<Int> {
+        guard let symbol = changedSymbols.first(where: { $0.name == name }) else {
+            return firstChangedLine...firstChangedLine
+        }
+        let span = symbol.line...max(symbol.line, symbol.endLine)
+        let inside = hunks.map(\.headLines).filter { $0.overlaps(span) }
+        guard let low = inside.map(\.lowerBound).min(), let high = inside.map(\.upperBound).max() else {
+            return symbol.line...symbol.line
+        }
+        return max(low, span.lowerBound)...min(high, span.upperBound)
+    }
+
     /// The first changed line on the head side.
     public var firstChangedLine: Int { hunks.first?.headLines.lowerBound ?? 1 }
 }

@@ -153,7 +153,7 @@ public struct SARIFFormatter: ReviewFormatter {
         case .undeclaredDependency: return "The change imports a package the project's metadata does not declare."
         case .notTested: return "No test ran for the changed file; the message says why and what would fix it."
         case .behaviourChange:
-            return "A changed function returns, raises, prints or mutates differently at head than at base for the same input; the message shows the call and both results, the fix a test that pins the base behaviour."
+            return "A changed function returns, raises, prints or mutates differently at head than at base for the same input (a probe of review or code the model wrote); the message shows the call and both results, the fix a test that pins the base behaviour."
         }
     }
 }

@@ -123,7 +123,10 @@ public final class PythonToolbox: Sendable {
     public func runCode(_ source: String, root: String, extraPaths: [String] = []) throws(SandboxError)
         -> ExecutionResult
     {
-        try sandbox.run(command([interpreter.path, "-c", source], root: root, extraPaths: extraPaths))
+        var command = command([interpreter.path, "-c", source], root: root, extraPaths: extraPaths)
+        // One hash seed, so that code printing a set prints the same at base and at head.
+        command.environment["PYTHONHASHSEED"] = "0"
+        return try sandbox.run(command)
     }
 
     /// The result of checking one file in ``check(_:root:extraPaths:)``.

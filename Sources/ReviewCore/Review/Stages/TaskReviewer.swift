@@ -128,7 +128,11 @@ final class TaskReviewer: Sendable {
             onStep: { [onEvent] task, step in onEvent(.step(path: task.path, step)) })
         do {
             let added = try loop.run(task, policy: &policy, workspace: workspace)
-            outcome.result.findings += added.findings
+            // A behaviour the built-in probes already showed for the same lines is reported once.
+            let shown = outcome.result.findings.filter { $0.kind == .behaviourChange }.map { $0.line...max($0.line, $0.endLine) }
+            outcome.result.findings += added.findings.filter { finding in
+                finding.kind != .behaviourChange || !shown.contains { $0.overlaps(finding.line...max(finding.line, finding.endLine)) }
+            }
             outcome.result.steps += added.steps.map {
                 AgentStep(node: $0.node, content: "[model] " + $0.content, result: $0.result, seconds: $0.seconds)
             }
