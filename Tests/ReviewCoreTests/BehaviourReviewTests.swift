@@ -115,6 +115,137 @@ struct BehaviourReviewTests {
         #expect(Self.behaviour(run).isEmpty, "\(run)")
     }
 
+    static let parameterize = """
+        import re
+
+
+        def parameterize(text, separator="-"):
+            text = re.sub(r"[^a-z0-9_-]+", separator, text.lower())
+            text = re.sub(re.escape(separator) + "{2,}", separator, text)
+            return text.strip(separator)
+
+        """
+
+    static let version = """
+        class Version:
+            __slots__ = ("major", "minor", "patch")
+
+            def __init__(self, major, minor, patch):
+                self.major, self.minor, self.patch = major, minor, patch
+
+            def __str__(self):
+                return "%d.%d.%d" % (self.major, self.minor, self.patch)
+
+            def compare(self, text):
+                other = tuple(int(part) for part in text.split("."))
+                mine = (self.major, self.minor, self.patch)
+                return (mine > other) - (mine < other)
+
+            def match(self, expression):
+                allowed = {">=": (0, 1), "<=": (-1, 0)}[expression[:2]]
+                return self.compare(expression[2:]) in allowed
+
+        """
+
+    /// Bugs that only an input the recorded calls lack shows: a separator written twice, and
+    /// two values that meet (an expression about the instance's own version, in a `__slots__`
+    /// class). The tests call both functions and assert nothing that tells the revisions apart.
+    @Test(arguments: [
+        (
+            "names", parameterize,
+            "from text.names import parameterize\n\n\ndef test_parameterize():\n    assert parameterize(\"Donald E. Knuth\")\n",
+            "    text = re.sub(re.escape(separator) + \"{2,}\", separator, text)\n", "", "`parameterize` behaves differently"
+        ),
+        (
+            "versions", version,
+            "from text.versions import Version\n\n\ndef test_match():\n    assert Version(2, 0, 0).match(\">=1.0.0\")\n",
+            "\"<=\": (-1, 0)", "\"<=\": (-1, 1)", "`Version.match` behaves differently"
+        ),
+    ])
+    func inputsThatTheChangeAndTheOtherValuesPointAtWitnessTheBug(
+        module: String, source: String, tests: String, old: String, new: String, expected: String
+    ) throws {
+        let project = try Self.project(module, source, tests: tests)
+        try project.replace("text/\(module).py", old, with: new)
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        #expect((finding["message"] as? String)?.contains(expected) == true, "\(finding)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+    }
+
+    /// A function no test calls, whose parameter is a dataclass: only Hypothesis's
+    /// `from_type` (in the sandbox's interpreter) builds one, so only it can witness the bug.
+    @Test func hypothesisBuildsInputsFromTypeHints() throws {
+        let source = """
+            from dataclasses import dataclass
+
+
+            @dataclass
+            class Box:
+                width: int
+                height: int
+
+
+            def area(box: Box) -> int:
+                return box.width * box.height
+
+            """
+        let project = try Self.project("shapes", source, tests: "from text.shapes import Box\n\n\ndef test_box():\n    assert Box(1, 2)\n")
+        try project.replace("text/shapes.py", "box.width * box.height", with: "box.width * box.width")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        #expect((finding["message"] as? String)?.contains("`area` behaves differently at head") == true, "\(finding)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+    }
+
+    static let account = """
+        class Account:
+            def __init__(self, owner, limit=100):
+                self.owner = owner.strip()
+                self.limit = limit
+                self._log = []
+
+            def __repr__(self):
+                return "Account(%r)" % self.owner
+
+        """
+
+    /// A changed `__init__` is probed by calling the class: the new objects' public
+    /// attributes are compared, private ones are not (a refactor may rename them).
+    @Test func aChangedConstructorIsProbedByItsPublicAttributes() throws {
+        let tests = "from text.bank import Account\n\n\ndef test_account():\n    assert Account(\"ann\")\n"
+        let project = try Self.project("bank", Self.account, tests: tests)
+        try project.replace("text/bank.py", "self.owner = owner.strip()", with: "self.owner = owner")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let message = try #require(finding["message"] as? String)
+        #expect(message.contains("`Account.__init__` behaves differently at head: `Account("), "\(message)")
+        #expect(message.contains("builds Account(limit=100, owner="), "\(message)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(content.contains("    assert built.owner == "), "\(content)")
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+
+        let renamed = try Self.project("bank", Self.account, tests: tests)
+        try renamed.change(["text/bank.py": Self.account.replacingOccurrences(of: "self._log = []", with: "self._history = []")])
+        let quiet = try renamed.review()
+        #expect(quiet.status == 0, "\(quiet)")
+        #expect(Self.behaviour(quiet).isEmpty, "a private attribute renamed is no behaviour change: \(quiet)")
+    }
+
     @Test func aFunctionThatLoopsForeverOnANewInputIsATimeoutDifferenceAndContained() throws {
         let source = """
             def count_down(n):

@@ -15,9 +15,10 @@ struct BehaviourReview {
     /// Seconds one probe may take before it counts as not returning.
     static let probeSeconds = 2.0
     /// Methods never called on a recorded instance: they build, tear down or reach into
-    /// objects rather than compute (`__eq__`, `__len__`, `__call__` are probed).
+    /// objects rather than compute (`__eq__`, `__len__`, `__call__` are probed; `__init__`
+    /// is probed by calling the class and comparing the new objects' public attributes).
     static let unprobed: Set<String> = [
-        "__init__", "__new__", "__del__", "__init_subclass__", "__set_name__", "__getattr__", "__getattribute__",
+        "__new__", "__del__", "__init_subclass__", "__set_name__", "__getattr__", "__getattribute__",
         "__setattr__", "__delattr__", "__enter__", "__exit__", "__reduce__", "__reduce_ex__", "__getstate__",
         "__setstate__", "__class_getitem__",
     ]
@@ -301,6 +302,9 @@ struct BehaviourReview {
 
     private func finding(_ target: String, pin: Pin, base: ProbeResult, head: ProbeResult, pinnedBy: [String]) -> Finding {
         let call = PinnedTest.callText(pin.probe, module: recording.module)
+        // A constructor's result is the object it built.
+        let builds = PinnedTest.isConstructor(pin.probe)
+        let (base, head) = builds ? (base.building, head.building) : (base, head)
         let differing = differences[target]?.count ?? 0
         var message =
             "`\(target)` behaves differently at head: \(call) \(base.summary) at base but \(head.summary) at head"

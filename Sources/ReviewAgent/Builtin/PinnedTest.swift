@@ -16,13 +16,16 @@ enum PinnedTest {
         var lines = ""
         let call: String
         if literalCall, let arguments = probe.arguments {
-            call = "\(probe.target)(\(arguments))"
+            call = "\(callee(probe))(\(arguments))"
         } else {
             lines += "    # The inputs a test passed, as recorded at head.\n" + unpickle
-            call = probe.bound ? "instance.\(method)(*args, **kwargs)" : "\(probe.target)(*args, **kwargs)"
+            call = probe.bound ? "instance.\(method)(*args, **kwargs)" : "\(callee(probe))(*args, **kwargs)"
         }
         if base.outcome != head.outcome {
             switch base.status {
+            case "returned" where isConstructor(probe):
+                guard let built = builtAssertions(base: base, head: head) else { return nil }
+                lines += "    built = \(call)\n" + built
             case "returned":
                 guard let literal = base.literal else { return nil }
                 lines += base.iterator
@@ -51,6 +54,29 @@ enum PinnedTest {
         if literalCall { lines += unpickle }
         lines += "    \(probe.target)(*args, **kwargs)\n    assert (args, kwargs) == \(after)\n"
         return (lines, "")
+    }
+
+    /// Whether the probe builds an object (`Class.__init__`): it calls the class.
+    static func isConstructor(_ probe: Probe) -> Bool { probe.target.hasSuffix(".__init__") && !probe.bound }
+
+    /// What a probe's call names: the class for a constructor, else the function.
+    static func callee(_ probe: Probe) -> String {
+        isConstructor(probe) ? String(probe.target.dropLast(".__init__".count)) : probe.target
+    }
+
+    /// Assertions on an object built at base (`built`): each public attribute whose value
+    /// differs at head, as base had it (present with a literal, or absent).
+    private static func builtAssertions(base: ProbeResult, head: ProbeResult) -> String? {
+        guard let atBase = base.state, let atHead = head.state else { return nil }
+        var lines = ""
+        for name in Set(atBase.keys).union(atHead.keys).sorted() where atBase[name] != atHead[name] {
+            switch atBase[name] {
+            case .some(.some(let literal)): lines += "    assert built.\(name) == \(literal)\n"
+            case .none: lines += "    assert not hasattr(built, \(python(name)))\n"
+            case .some(.none): continue
+            }
+        }
+        return lines.isEmpty ? nil : lines
     }
 
     /// A whole test file: the imports the tests use, then the tests.
@@ -122,7 +148,7 @@ enum PinnedTest {
             let state = probe.instance.map { " `\($0)`" } ?? ""
             return "`\(owner).\(method)(\(arguments))` on the instance\(state) (recorded from \(probe.test ?? "a test"))"
         }
-        return "`\(probe.target)(\(arguments))`"
+        return "`\(callee(probe))(\(arguments))`"
     }
 
     /// Where a probe's input came from, in words.
@@ -135,9 +161,12 @@ enum PinnedTest {
         }
     }
 
-    /// A Python identifier made of a qualified name.
+    /// A Python identifier made of a qualified name (`Box.__eq__` -> `box_eq`; a
+    /// constructor is named after its class).
     static func identifier(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" }).lowercased()
+        let named = name.hasSuffix(".__init__") ? String(name.dropLast(".__init__".count)) : name
+        let words = named.split { !($0.isLetter || $0.isNumber) }
+        return words.isEmpty ? "function" : words.joined(separator: "_").lowercased()
     }
 
     /// `text` as a Python string literal: a JSON string is one (`\uXXXX`, `\b`, `\f` and the

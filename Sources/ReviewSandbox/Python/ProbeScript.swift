@@ -22,6 +22,17 @@ def resolve(root, qualname):
         value = (vars(value).get(part) if isinstance(value, type) else None) or getattr(value, part)
     return owner, value
 
+def constructor(name):
+    return name.endswith(".__init__")
+
+def public_state(value):
+    # The attributes a caller may read: not `_private` ones (a refactor may rename those),
+    # but `__dunder__` ones (`__name__`, `__doc__`) are part of an object's face.
+    names = list(vars(value)) if hasattr(value, "__dict__") else []
+    names += [name for name in slots_of(value) if name not in names and hasattr(value, name)]
+    shown = [name for name in names if not name.startswith("_") or (name.startswith("__") and name.endswith("__"))]
+    return [(name, getattr(value, name)) for name in sorted(shown)[:40]]
+
 def literal(value):
     # Python source for the value when it reads back equal, else None.
     try:
@@ -51,7 +62,10 @@ def record():
                     callers[name].add(current["test"])
                 if len(seen[name]) < MAX_SEEN:
                     try:
-                        if bound_self:
+                        if constructor(name):
+                            # A constructor's probe builds a new object from the arguments.
+                            payload = pickle.dumps((None, args[1:], kwargs), 4)
+                        elif bound_self:
                             payload = pickle.dumps((args[0], args[1:], kwargs), 4)
                         else:
                             payload = pickle.dumps((None, args, kwargs), 4)
@@ -197,9 +211,127 @@ def neighbours(value, default_none=False):
         found = [b"", value[::-1]]
     elif kind in (list, tuple):
         found = [kind(), kind(value[:1]), kind(reversed(value))]
+    elif value is not None and kind.__module__ != "builtins":
+        # An object of the project's: what the code does with something that is not one
+        # (`__eq__` against a stranger, an optional collaborator left out).
+        found = [None, 0]
     if default_none:
         found.append(None)
     return [item for item in found if not (type(item) is type(value) and item == value)]
+
+SHAPE_PART = re.compile(r"[0-9]+|[A-Za-z]+|[^\w\s]+|.", re.S)
+
+def shape(text):
+    # A pattern for strings built like text: runs of digits, of letters and of punctuation
+    # stand for any run of their class; other characters for themselves.
+    parts = []
+    for piece in SHAPE_PART.findall(text):
+        if piece.isdigit():
+            parts.append(r"[0-9]+")
+        elif piece.isalpha() and piece.isascii():
+            parts.append(r"[A-Za-z]+")
+        elif not piece.isspace() and not any(c.isalnum() or c == "_" for c in piece):
+            parts.append(r"[^\w\s]+")
+        else:
+            parts.append(re.escape(piece))
+    return "".join(parts)
+
+def put_in(value, other):
+    # value with its first part shaped like other replaced by other ("<=1.0.0", "2.0.0"
+    # -> "<=2.0.0"), or None.
+    if not other or len(other) > 40:
+        return None
+    match = re.search(shape(other), value)
+    if match is None or match.group(0) == other:
+        return None
+    return value[:match.start()] + other + value[match.end():]
+
+def string_variants(value, constants, related):
+    # Inputs a plain neighbour misses: a separator doubled or repeated; a part of the value
+    # replaced by a constant of the change of the same shape, then by a related value
+    # (another argument, a default, the instance as text), so that two values meet.
+    found = []
+    marks = [c for c in value if not c.isalnum() and not c.isspace()]
+    if marks:
+        index = value.index(marks[0])
+        found.append(value[:index] + marks[0] + value[index:])
+    firsts = [value]
+    for constant in constants:
+        if type(constant) is str:
+            changed = put_in(value, constant)
+            if changed is not None:
+                firsts.append(changed)
+    found += firsts[1:]
+    for first in firsts:
+        for other in related:
+            if type(other) is not str or other == first:
+                continue
+            if 0 < len(other) <= 3 and not any(c.isalnum() for c in other):
+                middle = len(first) // 2
+                found += [first[:middle] + other * 2 + first[middle:], other + first + other]
+            else:
+                changed = put_in(first, other)
+                if changed is not None:
+                    found.append(changed)
+    return [item for item in dict.fromkeys(found) if item != value]
+
+def slots_of(instance):
+    names = []
+    for klass in type(instance).__mro__:
+        slots = vars(klass).get("__slots__", ())
+        names += [slots] if isinstance(slots, str) else [name for name in slots if name not in ("__dict__", "__weakref__")]
+    return names
+
+def state_of(instance):
+    # The instance's simple attributes: its __dict__, else its slots.
+    if hasattr(instance, "__dict__"):
+        return list(vars(instance).items())[:12]
+    return [(name, getattr(instance, name)) for name in slots_of(instance)[:12] if hasattr(instance, name)]
+
+def as_text(instance):
+    # The instance as a string, when its class says how (a version, a path, a name).
+    if instance is None or type(instance).__str__ is object.__str__ and type(instance).__repr__ is object.__repr__:
+        return None
+    try:
+        text = str(instance)
+    except Exception:
+        return None
+    return text if 0 < len(text) <= 40 else None
+
+def drawn(function, signature, count=8):
+    # With Hypothesis in the interpreter: values of each annotated parameter's type, drawn
+    # from `from_type` with a fixed seed (derandomized), so both revisions get the same.
+    try:
+        import typing
+        from hypothesis import HealthCheck, Phase, given, settings, strategies
+    except Exception:
+        return {}
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:
+        hints = {name: p.annotation for name, p in signature.parameters.items() if isinstance(p.annotation, type)}
+    found = {}
+    for name, parameter in signature.parameters.items():
+        hint = hints.get(name)
+        if hint is None or parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        values = []
+        try:
+            @settings(max_examples=count, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
+                      suppress_health_check=list(HealthCheck))
+            @given(strategies.from_type(hint))
+            def draw(value):
+                values.append(value)
+            signal.setitimer(signal.ITIMER_REAL, 2.0)
+            try:
+                draw()
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except BaseException:
+            pass
+        if values:
+            found[name] = values[:count]
+    return found
 
 def constants_of(source, ranges):
     found = []
@@ -244,11 +376,13 @@ class Generator:
 
     def generate(self):
         signatures = {}
+        self.drawn = {}
         for name in self.targets:
             try:
                 _, function = resolve(self.module, name)
-                function = getattr(function, "__func__", function)
-                signatures[name] = inspect.signature(inspect.unwrap(function))
+                function = inspect.unwrap(getattr(function, "__func__", function))
+                signatures[name] = inspect.signature(function)
+                self.drawn[name] = drawn(function, signatures[name])
             except Exception:
                 signatures[name] = None
             for payload in self.seen.get(name, {}):
@@ -258,22 +392,25 @@ class Generator:
                     continue
                 if signatures[name] is not None:
                     try:
-                        bound = signatures[name].bind(*((instance,) if instance is not None else ()), *args, **kwargs)
+                        lead = (instance,) if instance is not None or constructor(name) else ()
+                        bound = signatures[name].bind(*lead, *args, **kwargs)
                         for parameter, value in bound.arguments.items():
                             self.by_parameter.setdefault(parameter, []).append(value)
                     except Exception:
                         pass
         for name in self.targets:
-            budget = self.spec.get("per_function", 60)
+            budget = self.spec.get("per_function", 80)
             start = len(self.probes)
             recorded = list(self.seen.get(name, {}).items())
             for payload, test in recorded:
                 self.add(name, payload, "test", test)
-            for payload, test in recorded:
-                for variant in self.variants(name, payload, signatures[name]):
-                    if len(self.probes) - start >= budget:
-                        break
-                    self.add(name, variant, "neighbour", test)
+            # The variants of all recorded calls taken in turn, so that the budget reaches
+            # every call and the change's constants (first in each list) come first.
+            lists = [(test, self.variants(name, payload, signatures[name])) for payload, test in recorded]
+            for rank in range(max([len(variants) for _, variants in lists] or [0])):
+                for test, variants in lists:
+                    if rank < len(variants) and len(self.probes) - start < budget:
+                        self.add(name, variants[rank], "neighbour", test)
             if not recorded and signatures[name] is not None:
                 for payload in self.synthesize(name, signatures[name]):
                     if len(self.probes) - start >= budget:
@@ -290,13 +427,24 @@ class Generator:
         keys = list(range(len(args))) + list(kwargs)
         names = []
         if signature is not None:
-            names = [p.name for p in signature.parameters.values()][(1 if instance is not None else 0):]
+            names = [p.name for p in signature.parameters.values()][(1 if instance is not None or constructor(name) else 0):]
         out = []
+        related = [v for v in values if type(v) is str]
+        if signature is not None:
+            related += [p.default for p in signature.parameters.values() if type(p.default) is str]
+        related.append(as_text(instance))
         for index, key in enumerate(keys):
             value = values[index]
             parameter = key if isinstance(key, str) else (names[key] if key < len(names) else None)
             candidates = [c for c in self.constants if type(c) is type(value) or (type(value) in (int, float) and type(c) in (int, float))]
             candidates += neighbours(value, parameter in defaults_none)
+            if type(value) is str:
+                candidates += string_variants(value, self.constants, related)
+            # Two values meet: another argument of the same type, or the instance itself.
+            candidates += [other for other in values if other is not value and type(other) is type(value)][:2]
+            if instance is not None and type(value) is type(instance):
+                candidates.append(instance)
+            candidates += self.drawn.get(name, {}).get(parameter, [])[:4]
             for candidate in candidates:
                 new_args, new_kwargs = list(args), dict(kwargs)
                 if isinstance(key, str):
@@ -308,8 +456,8 @@ class Generator:
                 except Exception:
                     pass
         # The state of the instance: each simple attribute varied like an argument.
-        if instance is not None and hasattr(instance, "__dict__"):
-            for attribute, value in list(vars(instance).items())[:12]:
+        if instance is not None:
+            for attribute, value in state_of(instance):
                 candidates = [c for c in self.constants if type(c) is type(value)] + neighbours(value)
                 for candidate in candidates:
                     try:
@@ -337,7 +485,9 @@ class Generator:
         # constants and values other functions received for a parameter of the same name.
         owner = name.rsplit(".", 1)[0] if "." in name else None
         parameters = [p for p in signature.parameters.values()]
-        if owner is not None:
+        if constructor(name):
+            parameters = parameters[1:]
+        elif owner is not None:
             return []  # a method needs an instance the way a test built it
         choices = []
         for p in parameters:
@@ -345,6 +495,7 @@ class Generator:
                 continue
             options = []
             options += self.by_parameter.get(p.name, [])[:4]
+            options += self.drawn.get(name, {}).get(p.name, [])[:4]
             annotation = p.annotation
             if isinstance(annotation, str):
                 annotation = {"int": int, "str": str, "float": float, "bool": bool, "bytes": bytes, "list": list,
@@ -444,8 +595,10 @@ def run():
             if instance is not None:
                 function = getattr(instance, probe["target"].rsplit(".", 1)[-1])
             else:
-                _, function = resolve(module, probe["target"])
-                if isinstance(function, staticmethod):
+                owner, function = resolve(module, probe["target"])
+                if constructor(probe["target"]):
+                    function = owner
+                elif isinstance(function, staticmethod):
                     function = function.__func__
             if not callable(function):
                 raise TypeError("not callable")
@@ -465,8 +618,14 @@ def run():
                     value = value[:100]
             signal.setitimer(signal.ITIMER_REAL, 0)
             entry["status"] = "returned"
-            entry["value"] = describe(value)
-            entry["literal"] = literal(value)
+            if constructor(probe["target"]):
+                # What was built, by its public attributes (each as source when it has one).
+                state = public_state(value)
+                entry["value"] = type(value).__qualname__ + "(" + ", ".join("%s=%s" % (k, describe(v, 1)) for k, v in state) + ")"
+                entry["state"] = {k: literal(v) for k, v in state}
+            else:
+                entry["value"] = describe(value)
+                entry["literal"] = literal(value)
         except ProbeTimeout:
             entry["status"] = "timeout"
         except RecursionError:

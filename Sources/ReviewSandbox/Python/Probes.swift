@@ -60,13 +60,18 @@ public struct ProbeResult: Hashable, Sendable {
     public var after: String?
     /// `(args, kwargs)` after the call as Python source, when it reads back equal.
     public var afterLiteral: String?
+    /// For a constructor's probe: the new object's public attributes, each as Python
+    /// source (`nil` when it has none); `nil` for other probes.
+    public var state: [String: String?]?
 
     /// Creates a result.
     public init(
         status: String, value: String? = nil, literal: String? = nil, iterator: Bool = false, error: String? = nil,
-        message: String? = nil, stdout: String = "", after: String? = nil, afterLiteral: String? = nil
+        message: String? = nil, stdout: String = "", after: String? = nil, afterLiteral: String? = nil,
+        state: [String: String?]? = nil
     ) {
         self.afterLiteral = afterLiteral
+        self.state = state
         self.status = status
         self.value = value
         self.literal = literal
@@ -90,10 +95,18 @@ public struct ProbeResult: Hashable, Sendable {
     public var summary: String {
         switch status {
         case "returned": return (iterator ? "yields " : "returns ") + Self.short(value ?? "?")
+        case "built": return "builds " + Self.short(value ?? "?")
         case "raised": return "raises \(error ?? "?")" + ((message ?? "").isEmpty ? "" : ": " + Self.short(message ?? ""))
         case "timeout": return "does not return (times out)"
         default: return status
         }
+    }
+
+    /// The same result, said of a constructor: `builds Class(...)` rather than `returns`.
+    public var building: ProbeResult {
+        var result = self
+        result.status = status == "returned" ? "built" : status
+        return result
     }
 
     public static func short(_ text: String) -> String {
@@ -212,7 +225,10 @@ extension PythonToolbox {
                 status: status, value: entry["value"]?.stringValue, literal: entry["literal"]?.stringValue,
                 iterator: entry["iterator"]?.boolValue ?? false, error: entry["error"]?.stringValue,
                 message: entry["message"]?.stringValue, stdout: entry["stdout"]?.stringValue ?? "",
-                after: entry["after"]?.stringValue, afterLiteral: entry["after_literal"]?.stringValue)
+                after: entry["after"]?.stringValue, afterLiteral: entry["after_literal"]?.stringValue,
+                state: entry["state"]?.members.map { members in
+                    members.reduce(into: [String: String?]()) { $0[$1.0] = .some($1.1.stringValue) }
+                })
         }
         // The probe that was running when the interpreter died (a crash, a hang in C code)
         // has no result: it is lost, and so are the ones after it.
