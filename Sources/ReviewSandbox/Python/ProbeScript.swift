@@ -399,7 +399,8 @@ class Generator:
                     except Exception:
                         pass
         for name in self.targets:
-            budget = self.spec.get("per_function", 80)
+            # At most 150 probes per function and 600 per file.
+            budget = min(self.spec.get("per_function", 150), max(0, 600 - len(self.probes)))
             start = len(self.probes)
             recorded = list(self.seen.get(name, {}).items())
             for payload, test in recorded:
@@ -419,6 +420,10 @@ class Generator:
         return self.probes
 
     def variants(self, name, payload, signature):
+        # The recorded call with one thing moved. Each kind of move is a list of its own,
+        # and the lists are taken in turn, so that a small budget still tries every kind:
+        # the change's constants, plain neighbours, string variants, values that meet,
+        # Hypothesis draws, the instance's state, the defaults left out.
         instance, args, kwargs = pickle.loads(payload)
         defaults_none = set()
         if signature is not None:
@@ -428,7 +433,22 @@ class Generator:
         names = []
         if signature is not None:
             names = [p.name for p in signature.parameters.values()][(1 if instance is not None or constructor(name) else 0):]
-        out = []
+        lists = []
+        def call(new_args, new_kwargs, new_instance=instance):
+            try:
+                return pickle.dumps((new_instance, tuple(new_args), new_kwargs), 4)
+            except Exception:
+                return None
+        def moved(key, candidates):
+            found = []
+            for candidate in candidates:
+                new_args, new_kwargs = list(args), dict(kwargs)
+                if isinstance(key, str):
+                    new_kwargs[key] = candidate
+                else:
+                    new_args[key] = candidate
+                found.append(call(new_args, new_kwargs))
+            return found
         related = [v for v in values if type(v) is str]
         if signature is not None:
             related += [p.default for p in signature.parameters.values() if type(p.default) is str]
@@ -436,36 +456,29 @@ class Generator:
         for index, key in enumerate(keys):
             value = values[index]
             parameter = key if isinstance(key, str) else (names[key] if key < len(names) else None)
-            candidates = [c for c in self.constants if type(c) is type(value) or (type(value) in (int, float) and type(c) in (int, float))]
-            candidates += neighbours(value, parameter in defaults_none)
+            lists.append(moved(key, [c for c in self.constants
+                                     if type(c) is type(value) or (type(value) in (int, float) and type(c) in (int, float))]))
+            lists.append(moved(key, neighbours(value, parameter in defaults_none)))
             if type(value) is str:
-                candidates += string_variants(value, self.constants, related)
+                lists.append(moved(key, string_variants(value, self.constants, related)))
             # Two values meet: another argument of the same type, or the instance itself.
-            candidates += [other for other in values if other is not value and type(other) is type(value)][:2]
+            meet = [other for other in values if other is not value and type(other) is type(value)][:2]
             if instance is not None and type(value) is type(instance):
-                candidates.append(instance)
-            candidates += self.drawn.get(name, {}).get(parameter, [])[:4]
-            for candidate in candidates:
-                new_args, new_kwargs = list(args), dict(kwargs)
-                if isinstance(key, str):
-                    new_kwargs[key] = candidate
-                else:
-                    new_args[key] = candidate
-                try:
-                    out.append(pickle.dumps((instance, tuple(new_args), new_kwargs), 4))
-                except Exception:
-                    pass
+                meet.append(instance)
+            lists.append(moved(key, meet))
+            lists.append(moved(key, self.drawn.get(name, {}).get(parameter, [])[:4]))
         # The state of the instance: each simple attribute varied like an argument.
         if instance is not None:
             for attribute, value in state_of(instance):
-                candidates = [c for c in self.constants if type(c) is type(value)] + neighbours(value)
-                for candidate in candidates:
+                found = []
+                for candidate in [c for c in self.constants if type(c) is type(value)] + neighbours(value):
                     try:
                         copied = pickle.loads(pickle.dumps(instance, 4))
                         setattr(copied, attribute, candidate)
-                        out.append(pickle.dumps((copied, args, kwargs), 4))
+                        found.append(call(args, kwargs, copied))
                     except Exception:
                         pass
+                lists.append(found)
         # Defaults the call left out, set to the change's constants and to neighbours.
         if signature is not None:
             given = set(kwargs) | set(names[:len(args)])
@@ -473,11 +486,11 @@ class Generator:
                 if p.name in given or p.default is inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                     continue
                 near = neighbours(p.default) if p.default is not None else []
-                for candidate in [c for c in self.constants if p.default is None or type(c) is type(p.default)] + near:
-                    try:
-                        out.append(pickle.dumps((instance, args, dict(kwargs, **{p.name: candidate})), 4))
-                    except Exception:
-                        pass
+                candidates = [c for c in self.constants if p.default is None or type(c) is type(p.default)] + near
+                lists.append([call(args, dict(kwargs, **{p.name: candidate})) for candidate in candidates])
+        out = []
+        for rank in range(max([len(found) for found in lists] or [0])):
+            out += [found[rank] for found in lists if rank < len(found) and found[rank] is not None]
         return out
 
     def synthesize(self, name, signature):
