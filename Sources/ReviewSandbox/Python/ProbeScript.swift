@@ -211,7 +211,10 @@ def neighbours(value, default_none=False):
         found = [b"", value[::-1]]
     elif kind in (list, tuple):
         found = [kind(), kind(value[:1]), kind(reversed(value))]
-    elif value is not None and kind.__module__ != "builtins":
+    elif value is None:
+        # An attribute or argument left unset: set to something (a build tag, a count).
+        found = ["a", 1]
+    elif kind.__module__ != "builtins":
         # An object of the project's: what the code does with something that is not one
         # (`__eq__` against a stranger, an optional collaborator left out).
         found = [None, 0]
