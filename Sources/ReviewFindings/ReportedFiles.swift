@@ -8,6 +8,8 @@ public struct ReviewedFile: Hashable, Sendable {
     public var changedSymbols: [String]
     /// How the tests were selected, when not by the plain import graph.
     public var testSelection: String?
+    /// What behaviour review made of the file, when it ran or said why not.
+    public var behaviour: String?
 
     /// Creates an entry.
     public init(path: String, tests: Int, changedSymbols: [String]) {

@@ -82,6 +82,27 @@ struct BehaviourReviewTests {
         let run = try project.review()
         #expect(run.status == 0, "\(run)")
         #expect(Self.behaviour(run).isEmpty, "\(run)")
+        let said = try #require(Self.task(run)?["behaviour"] as? String, "the report says what the probes found: \(run)")
+        #expect(said.hasSuffix("probe(s) of `slugify`, no difference between base and head"), "\(said)")
+    }
+
+    static func task(_ run: ReviewRun) -> [String: Any]? {
+        (run.json?["tasks"] as? [[String: Any]])?.first
+    }
+
+    /// Calls the tests made with a lambda cannot be copied: the report says so rather than
+    /// passing as if they had been replayed.
+    @Test func callsThatCannotBeCopiedAreNamed() throws {
+        let source = "def apply(function, value):\n    return function(value) + 1\n"
+        let project = try Self.project(
+            "fn", source, tests: "from text.fn import apply\n\n\ndef test_apply():\n    assert apply(lambda v: v, 1)\n")
+        try project.replace("text/fn.py", "+ 1", with: "+ 2")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let said = try #require(Self.task(run)?["behaviour"] as? String, "\(run)")
+        #expect(
+            said.contains("the tests' calls of `apply` (1) could not be copied (arguments or an instance that do not pickle"),
+            "\(said)")
     }
 
     @Test func nondeterministicFunctionsAreNeverReported() throws {

@@ -50,7 +50,11 @@ struct FormatterSnapshotTests {
             head: "d55c2d5e00000000000000000000000000000000",
             planMembers: [("base", .string("0a846b9f00000000000000000000000000000000")), ("head", .string("d55c2d5e00000000000000000000000000000000")), ("files", .array([]))],
             reviewed: [
-                .init(path: "shop/pricing.py", tests: 1, changedSymbols: ["apply_discount"]),
+                {
+                    var file = ReviewedFile(path: "shop/pricing.py", tests: 1, changedSymbols: ["apply_discount"])
+                    file.behaviour = "47 probe(s) of `apply_discount`, no difference between base and head"
+                    return file
+                }(),
                 .init(path: "shop/tax.py", tests: 2, changedSymbols: []),
             ],
             skipped: [.init(path: "vendor/lib.py", reason: "vendored or generated ('**/vendor/**')")],

@@ -110,7 +110,9 @@ struct BehaviourReview {
             return .execute(.recordProbes(recording), note: "record the calls of \(names(targets.map(\.name)))")
         case .baseFirst:
             guard case .probes(let recorded?, _)? = last, !recorded.probes.isEmpty else {
-                return finish(note: "not probed: no inputs (no call of \(names(targets.map(\.name))) was recorded or could be built)")
+                var note = "not probed: no inputs (no call of \(names(targets.map(\.name))) was recorded or could be built)"
+                if case .probes(let recorded?, _)? = last, let uncopied = Self.uncopied(recorded) { note += "; " + uncopied }
+                return finish(note: note)
             }
             set = recorded
             stage = .headFirst
@@ -173,6 +175,17 @@ struct BehaviourReview {
 
     private var noDifference: String {
         "\(ranCount) probe(s) of \(names(targets.map(\.name))), no difference between base and head"
+            + (set.flatMap(Self.uncopied).map { "; " + $0 } ?? "")
+    }
+
+    /// The functions the tests called whose calls could not be copied at all (arguments or
+    /// instance that do not pickle), said so: they were probed with built inputs at most.
+    static func uncopied(_ set: ProbeSet) -> String? {
+        let missed = set.uncopyable.filter { $0.value > 0 && (set.recorded[$0.key] ?? 0) == 0 }.sorted { $0.key < $1.key }
+        guard !missed.isEmpty else { return nil }
+        let list = missed.map { "`\($0.key)` (\($0.value))" }.joined(separator: ", ")
+        return "the tests' calls of \(list) could not be copied (arguments or an instance that do not pickle: "
+            + "lambdas, open files, classes defined inside a test), so none of them was replayed"
     }
 
     /// Probes that ran on both sides and did not agree.
@@ -296,7 +309,8 @@ struct BehaviourReview {
         let agreeing = targets.map(\.name).filter { !differing.contains($0) }
         notes.append(
             "\(ranCount) probe(s) of \(names(targets.map(\.name))); \(differences.values.map(\.count).reduce(0, +)) differ(s) at head"
-                + (agreeing.isEmpty ? "" : ", none for \(names(agreeing))"))
+                + (agreeing.isEmpty ? "" : ", none for \(names(agreeing))")
+                + (set.flatMap(Self.uncopied).map { "; " + $0 } ?? ""))
         return .done(findings: findings, notes: notes)
     }
 

@@ -43,8 +43,10 @@ public struct BuiltinPolicy: Policy {
     private var untested: String? = "review stopped before running its tests"
     private let probing: Probing?
     /// Behaviour review, once started (after the tests, when nothing is an error).
-    private var behaviour: BehaviourReview?
+    private var review: BehaviourReview?
     private var probed = false
+    /// What behaviour review said (its summary, or why the file was not probed).
+    private var behaviourNotes: [String] = []
 
     /// The step that comes next; a case named `after...` reads the last outcome.
     enum Phase {
@@ -67,6 +69,7 @@ public struct BuiltinPolicy: Policy {
     }
 
     public var isStrict: Bool { false }
+    public var behaviour: String? { behaviourNotes.isEmpty ? nil : behaviourNotes.joined(separator: "; ") }
     public var provenFindings: [Finding] { make.attributingEnvironment(findings) }
 
     public mutating func observe(_ outcome: ExecutionOutcome) { last = outcome }
@@ -153,13 +156,16 @@ public struct BuiltinPolicy: Policy {
                 task, head: read(.head, task.path), base: task.basePath.flatMap { read(.base, $0) }, passedAtHead: passed,
                 seconds: probing.seconds, readHead: { [read] in read(.head, $0) })
             {
-            case .success(let review):
-                behaviour = review
+            case .success(let made):
+                review = made
                 last = nil
                 phase = .behaviour
                 return stepBehaviour()
             case .failure(let reason):
-                if let reason = reason.reason { notes.append("not probed: \(reason)") }
+                if let reason = reason.reason {
+                    notes.append("not probed: \(reason)")
+                    behaviourNotes.append("not probed: \(reason)")
+                }
                 return try next(state)
             }
         case .conclude, .done:
@@ -282,15 +288,16 @@ public struct BuiltinPolicy: Policy {
 
     /// The next step of behaviour review, or the conclusion when it is done.
     private mutating func stepBehaviour() -> AgentAction {
-        guard var review = behaviour else { return conclude() }
-        let step = review.next(last)
-        behaviour = review
+        guard var current = review else { return conclude() }
+        let step = current.next(last)
+        review = current
         switch step {
         case .execute(let request, let note):
             return .execute(request, note: note)
         case .done(let found, let said):
             findings += found
             notes += said
+            behaviourNotes += said
             return conclude()
         }
     }

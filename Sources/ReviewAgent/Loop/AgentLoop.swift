@@ -9,6 +9,9 @@ public struct TaskResult: Sendable, Codable {
     public var steps: [AgentStep]
     public var summary: String
     public var seconds: Double
+    /// What behaviour review made of the file, in one line (`47 probe(s) of ..., no
+    /// difference`, `not probed: ...`), when it was asked for.
+    public var behaviour: String?
 
     /// Creates a result.
     public init(task: ReviewTask, findings: [Finding], steps: [AgentStep], summary: String, seconds: Double) {
@@ -50,7 +53,9 @@ public struct AgentLoop: Sendable {
             onStep?(task, step)
         }
         func result(_ summary: String, _ findings: [Finding]) -> TaskResult {
-            TaskResult(task: task, findings: findings, steps: steps, summary: summary, seconds: Date().timeIntervalSince(started))
+            var made = TaskResult(task: task, findings: findings, steps: steps, summary: summary, seconds: Date().timeIntervalSince(started))
+            made.behaviour = policy.behaviour
+            return made
         }
         // Ends the task with what was proven so far: a budget ran out, or a bound was reached.
         func stop(_ summary: String, _ proven: [Finding]) -> TaskResult {

@@ -57,4 +57,11 @@ public protocol Policy {
 
     /// Whether the policy follows the strict protocol (a model) or the investigation form.
     var isStrict: Bool { get }
+
+    /// What behaviour review made of the task, for the report (``TaskResult/behaviour``).
+    var behaviour: String? { get }
+}
+
+extension Policy {
+    public var behaviour: String? { nil }
 }

@@ -88,6 +88,7 @@ public enum ReportMerger {
             if let selection = task["testSelection"]?.stringValue, selection != TestSelection.importGraph {
                 file.testSelection = selection
             }
+            file.behaviour = task["behaviour"]?.stringValue
             return file
         }
         var report = ReviewReport(

@@ -29,7 +29,7 @@ public struct PlanReport: Sendable {
     /// The report as pretty-printed JSON with keys in documented order, ending in a newline.
     public func json() -> String {
         guard let tasks, case .object(var members) = jsonValue else { return jsonValue.rendered() + "\n" }
-        members.append(("tasks", .array(tasks.map(ResultRendering.json(for:)))))
+        members.append(("tasks", .array(tasks.map { ResultRendering.json(for: $0) })))
         members.append(
             ("skipped", .array(skipped.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })))
         return JSONValue.object(members).rendered() + "\n"

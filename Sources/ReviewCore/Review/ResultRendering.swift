@@ -35,7 +35,9 @@ public struct ResultRendering {
             skipped: [])
         var members: [(String, JSONValue)] = []
         if case .object(let planMembers) = plan.jsonValue { members = planMembers }
-        members.append(("tasks", .array(result.tasks.map(ResultRendering.json(for:)))))
+        let behaviour = Dictionary(result.results.compactMap { r in r.behaviour.map { (r.task.path, $0) } }) { first, _ in first }
+        members.append(
+            ("tasks", .array(result.tasks.map { ResultRendering.json(for: $0, behaviour: behaviour[$0.path]) })))
         var report = ReviewReport(
             range: result.changeSet.range.spec, base: result.changeSet.range.base?.hex,
             head: result.changeSet.range.head.description, planMembers: members,
@@ -43,6 +45,7 @@ public struct ResultRendering {
                 var file = ReviewedFile(
                     path: $0.path, tests: $0.tests.count, changedSymbols: $0.changedSymbols.map(\.name))
                 if $0.testSelection != TestSelection.importGraph { file.testSelection = $0.testSelection }
+                file.behaviour = behaviour[$0.path]
                 return file
             },
             skipped: result.skipped,
@@ -67,8 +70,8 @@ public struct ResultRendering {
     }
 
     /// One task as JSON (in the plan and in the review report).
-    static func json(for task: ReviewTask) -> JSONValue {
-        .object([
+    static func json(for task: ReviewTask, behaviour: String? = nil) -> JSONValue {
+        var members: [(String, JSONValue)] = [
             ("path", .string(task.path)),
             ("module", .optional(task.module)),
             (
@@ -78,6 +81,8 @@ public struct ResultRendering {
             ("changedSymbols", .array(task.changedSymbols.map { .string($0.name) })),
             ("testSelection", .string(task.testSelection)),
             ("testNodes", task.testNodes.map { .array($0.map(JSONValue.string)) } ?? .null),
-        ])
+        ]
+        if let behaviour { members.append(("behaviour", .string(behaviour))) }
+        return .object(members)
     }
 }

@@ -73,6 +73,7 @@ public struct MarkdownFormatter: ReviewFormatter {
                 if !file.changedSymbols.isEmpty {
                     detail += "; changed " + file.changedSymbols.prefix(8).map { "`\(Self.code($0))`" }.joined(separator: ", ")
                 }
+                if let behaviour = file.behaviour { detail += "; behaviour: " + Self.text(behaviour) }
                 return ["path": Self.code(file.path), "detail": detail]
             },
             "skipped": report.skipped.map { ["path": Self.code($0.path), "reason": Self.text($0.reason)] },

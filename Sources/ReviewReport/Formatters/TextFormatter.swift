@@ -57,6 +57,7 @@ public struct TextFormatter: ReviewFormatter {
             if let selection = file.testSelection { line += " (\(selection))" }
             if !file.changedSymbols.isEmpty { line += "; changed: \(file.changedSymbols.prefix(6).joined(separator: ", "))" }
             out += line + "\n"
+            if let behaviour = file.behaviour { out += "    behaviour: \(behaviour)\n" }
         }
         for skipped in report.skipped { out += "  skipped \(skipped.path): \(skipped.reason)\n" }
         if let python = report.python, let sandbox = report.sandbox {
