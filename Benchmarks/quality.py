@@ -51,6 +51,9 @@ EQUIVALENT = {
         "rule order in _irregular(): as for PLURALS, no word of 973 differs",
     ("toolz", "toolz/functoolz.py", "return _check_sigspec_orig(sigspec, func, builtin_func, *builtin_args)"):
         "inside `if PYPY:`, never defined on CPython",
+    ("Markdown", "markdown/inlinepatterns.py", "start_quote = -1"):
+        "LinkInlineProcessor.getLink reads start_quote only when exit_quote >= 0, which needs a quote, "
+        "and finding the quote sets start_quote",
 }
 
 

@@ -42,6 +42,32 @@ struct PlanCommandTests {
         #expect((binary["hunks"] as? [Any])?.isEmpty == true)
     }
 
+    /// A module of a package with a shebang (`#!/usr/bin/env python3`, runnable and imported
+    /// by its package) is a module: it is imported and probed. A shebang file outside a
+    /// package, or without `.py`, is a script: compiled, never imported.
+    @Test func shebangModulesOfAPackageAreModules() throws {
+        let repository = try TemporaryRepository()
+        let shebang = "#!/usr/bin/env python3\n"
+        try repository.commit(
+            "base",
+            files: [
+                "pkg/__init__.py": "from pkg.core import f\n", "pkg/core.py": shebang + "def f():\n    return 1\n",
+                "scripts/run.py": shebang + "print(1)\n", "bin/tool": shebang + "print(1)\n",
+            ])
+        try repository.write("pkg/core.py", shebang + "def f():\n    return 2\n")
+        try repository.write("scripts/run.py", shebang + "print(2)\n")
+        try repository.write("bin/tool", shebang + "print(2)\n")
+        try repository.commit("change")
+        let output = try ReviewBinary.run(["--plan", "--format", "json", "HEAD~1..HEAD"], in: repository.path)
+        #expect(output.status == 0, "\(output.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: output.stdout) as? [String: Any])
+        let tasks = try #require(object["tasks"] as? [[String: Any]])
+        let modules = Dictionary(uniqueKeysWithValues: tasks.map { ($0["path"] as? String ?? "", $0["module"] as? String) })
+        #expect(modules["pkg/core.py"] == .some("pkg.core"), "\(tasks)")
+        #expect(modules["scripts/run.py"] == .some(nil), "\(tasks)")
+        #expect(modules["bin/tool"] == .some(nil), "\(tasks)")
+    }
+
     @Test func textOutput() throws {
         let output = try ReviewBinary.run(["--plan", "HEAD"], in: fixture.path + "/app")
         #expect(output.status == 0, "\(output.err)")

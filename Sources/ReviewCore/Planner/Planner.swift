@@ -199,10 +199,14 @@ public struct Planner {
         return !roots.contains { directory.hasPrefix($0 + "/") }
     }
 
-    /// Scripts (a shebang, `setup.py`, `__main__.py`) are compiled but never imported.
+    /// Scripts (`setup.py`, `__main__.py`, a file without `.py`, a shebang file outside a
+    /// package) are compiled but never imported. A module of a package that also has a
+    /// shebang (`urlextract/urlextract_core.py`) is a module: its package imports it.
     static func isScript(_ path: String, in files: ProjectFiles) -> Bool {
         let name = (path as NSString).lastPathComponent
         if name == "setup.py" || name == "__main__.py" || !name.hasSuffix(".py") { return true }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty && files.exists(directory + "/__init__.py") { return false }
         return hasPythonShebang(path, in: files)
     }
 

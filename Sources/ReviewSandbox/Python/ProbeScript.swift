@@ -211,6 +211,9 @@ def neighbours(value, default_none=False):
         found = [b"", value[::-1]]
     elif kind in (list, tuple):
         found = [kind(), kind(value[:1]), kind(reversed(value))]
+    elif kind is dict:
+        # Empty, and each of the first keys left out (what a default fills in).
+        found = [{}] + [{k: v for k, v in value.items() if k != key} for key in list(value)[:6]]
     elif value is None:
         # An attribute or argument left unset: set to something (a build tag, a count).
         found = ["a", 1]
