@@ -297,9 +297,11 @@ struct BehaviourReview {
         stage = .finished
         let verified = verifiedPins
         var findings: [Finding] = []
+        var unreported: [String] = []
         for target in differences.keys.sorted() {
             guard let pin = verified[target], let (base, head) = results(pin.probe) else {
-                notes.append("`\(target)` differs at head, but no pinned test passed at base and failed at head; not reported")
+                unreported.append(
+                    "`\(target)` differs at head, but no test pinning it passed at base and failed at head, so it is not reported")
                 continue
             }
             let pinnedBy = (set?.callers[target] ?? []).filter { failing[$0] != nil }
@@ -309,8 +311,9 @@ struct BehaviourReview {
         let agreeing = targets.map(\.name).filter { !differing.contains($0) }
         notes.append(
             "\(ranCount) probe(s) of \(names(targets.map(\.name))); \(differences.values.map(\.count).reduce(0, +)) differ(s) at head"
-                + (agreeing.isEmpty ? "" : ", none for \(names(agreeing))")
-                + (set.flatMap(Self.uncopied).map { "; " + $0 } ?? ""))
+                + (agreeing.isEmpty ? "" : ", none for \(names(agreeing))"))
+        notes += unreported
+        if let uncopied = set.flatMap(Self.uncopied) { notes.append(uncopied) }
         return .done(findings: findings, notes: notes)
     }
 
@@ -326,7 +329,7 @@ struct BehaviourReview {
             message = "`\(target)` behaves differently at head: \(call) "
                 + (base.stdout != head.stdout
                     ? "prints \(ProbeResult.short(PinnedTest.python(base.stdout))) at base but \(ProbeResult.short(PinnedTest.python(head.stdout))) at head"
-                    : "leaves its arguments as \(ProbeResult.short(base.after ?? "?")) at base but \(ProbeResult.short(head.after ?? "?")) at head")
+                    : "leaves its arguments as \(ProbeResult.short(base.arguments)) at base but \(ProbeResult.short(head.arguments)) at head")
         }
         message += " (\(differing) of \(ranCount) probe(s) differ)."
         let severity: Severity
@@ -340,7 +343,12 @@ struct BehaviourReview {
         let lines = task.changedLines(in: target)
         let path = PinnedTest.path(for: task, target: target)
         let file = pinFile([pin])
-        let output = "input: \(call)\nbase: \(base.summary)\nhead: \(head.summary)\n"
+        // A difference in the arguments after the call shows in them, not in what it returned.
+        let mutated = base.outcome == head.outcome && base.stdout == head.stdout
+        func shown(_ result: ProbeResult) -> String {
+            result.summary + (mutated ? ", arguments after the call: \(ProbeResult.short(result.arguments))" : "")
+        }
+        let output = "input: \(call)\nbase: \(shown(base))\nhead: \(shown(head))\n"
             + "input from: \(PinnedTest.origin(pin.probe))\n"
         var finding = Finding(
             severity: severity, kind: .behaviourChange, file: task.path, line: lines.lowerBound, endLine: lines.upperBound,

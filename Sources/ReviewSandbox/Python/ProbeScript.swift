@@ -9,7 +9,9 @@ MODE, SPEC_PATH, OUT_PATH = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(SPEC_PATH) as handle:
     SPEC = json.load(handle)
 MODULE = SPEC["module"]
-MAX_SEEN = 20
+MAX_SEEN = 20      # calls replayed per function
+MAX_KEPT = 60      # calls kept while the tests run, before MAX_SEEN are chosen across test files
+PER_TEST = 3       # calls kept per test
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 
 def mask(text):
@@ -53,6 +55,7 @@ def record():
     skipped = {name: 0 for name in targets}
     depth = {name: 0 for name in targets}
     current = {"test": None}
+    per_test = {}
 
     def recording(name, function, bound_self):
         @functools.wraps(function)
@@ -60,7 +63,11 @@ def record():
             if depth[name] == 0:
                 if current["test"]:
                     callers[name].add(current["test"])
-                if len(seen[name]) < MAX_SEEN:
+                # A few calls per test, so that the calls kept come from many tests (the
+                # one that reaches the changed branch may run late).
+                test = current["test"]
+                from_docstring = test is not None and test.startswith("doctest:")
+                if len(seen[name]) < MAX_KEPT and (from_docstring or per_test.get((name, test), 0) < PER_TEST):
                     try:
                         if constructor(name):
                             # A constructor's probe builds a new object from the arguments.
@@ -70,7 +77,9 @@ def record():
                         else:
                             payload = pickle.dumps((None, args, kwargs), 4)
                         pickle.loads(payload)
-                        seen[name].setdefault(payload, current["test"])
+                        if payload not in seen[name]:
+                            seen[name][payload] = test
+                            per_test[(name, test)] = per_test.get((name, test), 0) + 1
                     except Exception:
                         skipped[name] += 1
             depth[name] += 1
@@ -98,6 +107,22 @@ def record():
                 continue
             try:
                 setattr(owner, attribute, replacement)
+            except Exception:
+                pass
+            if isinstance(owner, types.ModuleType):
+                rebind(value, replacement)
+
+    def rebind(original, replacement):
+        # Modules of the same package loaded before the wrapping took the function by
+        # name (`from ._hooks import normalize`): their names are pointed at the wrapper.
+        top = MODULE.split(".")[0]
+        for name, loaded in list(sys.modules.items()):
+            if loaded is None or (name != top and not name.startswith(top + ".")):
+                continue
+            try:
+                for attribute, value in list(vars(loaded).items()):
+                    if value is original:
+                        setattr(loaded, attribute, replacement)
             except Exception:
                 pass
 
@@ -130,7 +155,7 @@ def record():
             current["test"] = item.nodeid
             yield
             current["test"] = None
-            full = all(len(seen[name]) >= MAX_SEEN for name in targets)
+            full = all(len(seen[name]) >= MAX_KEPT for name in targets)
             if full or time.monotonic() - started > SPEC["budget"]:
                 item.session.shouldstop = "review: enough calls recorded"
     status = None
@@ -144,7 +169,8 @@ def record():
         importlib.import_module(MODULE)
     module = sys.modules[MODULE]
     run_doctests(module, targets, current)
-    probes = Generator(module, targets, seen, SPEC).generate()
+    chosen = {name: spread(calls) for name, calls in seen.items()}
+    probes = Generator(module, targets, chosen, SPEC).generate()
     for probe in probes:
         probe["arguments"], probe["bound"], probe["instance"] = arguments_source(probe["payload"])
     result = {"status": status, "probes": probes,
@@ -153,6 +179,20 @@ def record():
               "skipped": skipped}
     with open(OUT_PATH, "w") as handle:
         json.dump(result, handle)
+
+def spread(calls):
+    # MAX_SEEN of the calls kept, taken from each test file in turn (in the order they came),
+    # so that the late files' calls (the ones reaching another branch) are replayed too.
+    by_file = {}
+    for payload, test in calls.items():
+        by_file.setdefault((test or "").split("::")[0], []).append((payload, test))
+    chosen = {}
+    while len(chosen) < min(MAX_SEEN, len(calls)):
+        for queue in by_file.values():
+            if queue and len(chosen) < MAX_SEEN:
+                payload, test = queue.pop(0)
+                chosen[payload] = test
+    return chosen
 
 def run_doctests(module, targets, current):
     # The examples in a changed function's docstring run once with the recorder on: their

@@ -102,6 +102,10 @@ public struct ProbeResult: Hashable, Sendable {
         }
     }
 
+    /// The arguments after the call as a reader writes them: `(args, kwargs)` as Python
+    /// source when it has one, else as described (the instance first, for a method).
+    public var arguments: String { afterLiteral ?? after ?? "?" }
+
     /// The same result, said of a constructor: `builds Class(...)` rather than `returns`.
     public var building: ProbeResult {
         var result = self
