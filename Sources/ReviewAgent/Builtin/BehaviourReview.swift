@@ -146,11 +146,11 @@ struct BehaviourReview {
             stage = .pinsHead
             return .execute(.runPinnedTests(pinFile(pins), side: .base), note: "do the pinned tests pass at base?")
         case .pinsHead:
-            pinRuns.base = testRun(last)
+            pinRuns.base = last?.testRun
             stage = .intended
             return .execute(.runPinnedTests(pinFile(pins), side: .head), note: "do they fail at head?")
         case .intended:
-            pinRuns.head = testRun(last)
+            pinRuns.head = last?.testRun
             let callers = intendedCandidates
             guard !callers.isEmpty else { return finish(intendedBy: [:]) }
             stage = .finished
@@ -162,7 +162,7 @@ struct BehaviourReview {
                 note: "do the changed tests that call it (head's version) fail against base's code?")
         case .finished:
             var failing: [String: String] = [:]
-            if let run = testRun(last) {
+            if let run = last?.testRun {
                 for outcome in run.outcomes where outcome.status == .failed || outcome.status == .error {
                     failing[outcome.nodeID] = outcome.message
                 }
@@ -338,7 +338,7 @@ struct BehaviourReview {
             message += " The change is intended: `\(test)`, changed in the range, passes at head and fails at base."
         } else {
             severity = .warning
-            message += " No test in the range asserts the new behaviour; if it is not intended, the suggested test keeps the old one."
+            message += " " + PinnedTest.unasserted
         }
         let lines = task.changedLines(in: target)
         let path = PinnedTest.path(for: task, target: target)
@@ -356,11 +356,7 @@ struct BehaviourReview {
             evidence: Evidence(
                 command: "python3 -m pytest \(path)", revision: "base and head", exitCode: pinRuns.head?.execution.exitCode,
                 output: output))
-        finding.suggestion = Suggestion(
-            patch: PinnedTest.patch(path: path, content: file), startLine: 1,
-            endLine: file.split(separator: "\n", omittingEmptySubsequences: false).count - 1, replacement: file,
-            verified: true, summary: "a test that pins the behaviour at base",
-            newFile: path)
+        finding.suggestion = PinnedTest.suggestion(path: path, content: file, summary: "a test that pins the behaviour at base")
         return finding
     }
 
@@ -374,10 +370,6 @@ struct BehaviourReview {
 
     private func probeRun(_ outcome: ExecutionOutcome?) -> ProbeRun? {
         if case .probeRun(let run)? = outcome { run } else { nil }
-    }
-
-    private func testRun(_ outcome: ExecutionOutcome?) -> TestRun? {
-        if case .tests(let run)? = outcome { run } else { nil }
     }
 
     private func names(_ list: [String]) -> String {

@@ -162,10 +162,7 @@ public struct BuiltinPolicy: Policy {
                 phase = .behaviour
                 return stepBehaviour()
             case .failure(let reason):
-                if let reason = reason.reason {
-                    notes.append("not probed: \(reason)")
-                    behaviourNotes.append("not probed: \(reason)")
-                }
+                if let reason = reason.reason { behaviourNotes.append("not probed: \(reason)") }
                 return try next(state)
             }
         case .conclude, .done:
@@ -296,13 +293,12 @@ public struct BuiltinPolicy: Policy {
             return .execute(request, note: note)
         case .done(let found, let said):
             findings += found
-            notes += said
             behaviourNotes += said
             return conclude()
         }
     }
 
-    private var lastRun: TestRun? { if case .tests(let run)? = last { run } else { nil } }
+    private var lastRun: TestRun? { last?.testRun }
 
     private mutating func conclude(with finding: Finding? = nil) -> AgentAction {
         if let finding { findings.append(finding) }
@@ -310,5 +306,5 @@ public struct BuiltinPolicy: Policy {
         return .reflect(conclusionText)
     }
 
-    private var conclusionText: String { Wording.conclusion(task, findings: findings, notes: notes) }
+    private var conclusionText: String { Wording.conclusion(task, findings: findings, notes: notes + behaviourNotes) }
 }

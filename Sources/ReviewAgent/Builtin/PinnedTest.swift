@@ -1,3 +1,4 @@
+import ReviewFindings
 import ReviewJSON
 import ReviewSandbox
 
@@ -61,7 +62,25 @@ enum PinnedTest {
 
     /// What a probe's call names: the class for a constructor, else the function.
     static func callee(_ probe: Probe) -> String {
-        isConstructor(probe) ? String(probe.target.dropLast(".__init__".count)) : probe.target
+        isConstructor(probe) ? withoutInit(probe.target) : probe.target
+    }
+
+    /// `Class` for `Class.__init__`, else the name as it is.
+    private static func withoutInit(_ name: String) -> String {
+        name.hasSuffix(".__init__") ? String(name.dropLast(".__init__".count)) : name
+    }
+
+    /// The last sentence of a `behaviour-change` warning.
+    static let unasserted =
+        "No test in the range asserts the new behaviour; if it is not intended, the suggested test keeps the old one."
+
+    /// The suggestion of a `behaviour-change`: a new test file at `path`, verified (it
+    /// passed at base and failed at head).
+    static func suggestion(path: String, content: String, summary: String) -> Suggestion {
+        Suggestion(
+            patch: patch(path: path, content: content), startLine: 1,
+            endLine: content.split(separator: "\n", omittingEmptySubsequences: false).count - 1, replacement: content,
+            verified: true, summary: summary, newFile: path)
     }
 
     /// Assertions on an object built at base (`built`): each public attribute whose value
@@ -164,8 +183,7 @@ enum PinnedTest {
     /// A Python identifier made of a qualified name (`Box.__eq__` -> `box_eq`; a
     /// constructor is named after its class).
     static func identifier(_ name: String) -> String {
-        let named = name.hasSuffix(".__init__") ? String(name.dropLast(".__init__".count)) : name
-        let words = named.split { !($0.isLetter || $0.isNumber) }
+        let words = withoutInit(name).split { !($0.isLetter || $0.isNumber) }
         return words.isEmpty ? "function" : words.joined(separator: "_").lowercased()
     }
 

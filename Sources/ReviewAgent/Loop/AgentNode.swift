@@ -72,6 +72,11 @@ public enum ExecutionOutcome: Hashable, Sendable {
     /// Probes called at one revision.
     case probeRun(ProbeRun)
 
+    /// The test run, when it was one.
+    public var testRun: TestRun? {
+        if case .tests(let run) = self { run } else { nil }
+    }
+
     /// The process result, when there is one.
     public var execution: ExecutionResult? {
         switch self {

@@ -83,7 +83,7 @@ struct ModelWitness {
             let overrides = callers.compactMap { file in readHead(file).map { FileOverride(path: file, content: $0) } }
             return .execute(.runTests(callers, side: .base, overrides: overrides))
         case .finished:
-            let failing = testRun(last)?.outcomes.first { $0.status == .failed || $0.status == .error }
+            let failing = last?.testRun?.outcomes.first { $0.status == .failed || $0.status == .error }
             return finish(intendedBy: failing?.nodeID)
         }
     }
@@ -116,7 +116,7 @@ struct ModelWitness {
             message += " The change is intended: `\(test)`, changed in the range, fails against base's code."
         } else {
             severity = .warning
-            message += " No test in the range asserts the new behaviour; if it is not intended, the suggested test keeps the old one."
+            message += " " + PinnedTest.unasserted
         }
         let path = PinnedTest.path(for: task, target: "model probe")
         let file = pin
@@ -126,19 +126,11 @@ struct ModelWitness {
             evidence: Evidence(
                 command: "python3 -c <model code>\n" + code, revision: "base and head", exitCode: 0,
                 output: "base:\n\(base.stdout)\nhead:\n\(head.stdout)"))
-        finding.suggestion = Suggestion(
-            patch: PinnedTest.patch(path: path, content: file), startLine: 1,
-            endLine: file.split(separator: "\n", omittingEmptySubsequences: false).count - 1, replacement: file,
-            verified: true, summary: "a test that pins the output at base",
-            newFile: path)
+        finding.suggestion = PinnedTest.suggestion(path: path, content: file, summary: "a test that pins the output at base")
         return .done(finding)
     }
 
     private func status(_ outcome: ExecutionOutcome?) -> TestOutcome.Status? {
-        testRun(outcome)?.outcomes.first { $0.nodeID.hasSuffix("::" + PinnedTest.codeTestName) }?.status
-    }
-
-    private func testRun(_ outcome: ExecutionOutcome?) -> TestRun? {
-        if case .tests(let run)? = outcome { run } else { nil }
+        outcome?.testRun?.outcomes.first { $0.nodeID.hasSuffix("::" + PinnedTest.codeTestName) }?.status
     }
 }

@@ -112,12 +112,10 @@ public struct ReviewTask: Hashable, Sendable, Codable {
         let changed = hunks.map(\.headLines)
         if changed.contains(where: { $0.contains(line) }) { return line...line }
         let around = changedSymbols.filter { $0.kind == "function" && $0.line <= line && line <= $0.endLine }
-        guard let function = around.max(by: { $0.line < $1.line }) else { return line...line }
-        let inside = changed.filter { $0.overlaps(function.line...max(function.line, function.endLine)) }
-        guard let low = inside.map(\.lowerBound).min(), let high = inside.map(\.upperBound).max() else {
+        guard let function = around.max(by: { $0.line < $1.line }), let hunks = changedHunks(of: function) else {
             return line...line
         }
-        return min(low, line)...max(high, line)
+        return min(hunks.lowerBound, line)...max(hunks.upperBound, line)
     }
 
     /// The changed lines inside the function `name` (head side), or its first line; the
@@ -126,12 +124,16 @@ public struct ReviewTask: Hashable, Sendable, Codable {
         guard let symbol = changedSymbols.first(where: { $0.name == name }) else {
             return firstChangedLine...firstChangedLine
         }
-        let span = symbol.line...max(symbol.line, symbol.endLine)
-        let inside = hunks.map(\.headLines).filter { $0.overlaps(span) }
-        guard let low = inside.map(\.lowerBound).min(), let high = inside.map(\.upperBound).max() else {
-            return symbol.line...symbol.line
-        }
-        return max(low, span.lowerBound)...min(high, span.upperBound)
+        guard let hunks = changedHunks(of: symbol) else { return symbol.line...symbol.line }
+        return max(hunks.lowerBound, symbol.line)...min(hunks.upperBound, max(symbol.line, symbol.endLine))
+    }
+
+    /// From the first to the last head line of the hunks that overlap `symbol` (they may
+    /// reach outside it), or `nil` when none does.
+    private func changedHunks(of symbol: PythonSymbol) -> ClosedRange<Int>? {
+        let inside = hunks.map(\.headLines).filter { $0.overlaps(symbol.line...max(symbol.line, symbol.endLine)) }
+        guard let low = inside.map(\.lowerBound).min(), let high = inside.map(\.upperBound).max() else { return nil }
+        return low...high
     }
 
     /// The first changed line on the head side.

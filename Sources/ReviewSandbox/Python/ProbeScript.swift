@@ -61,11 +61,11 @@ def record():
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
             if depth[name] == 0:
-                if current["test"]:
-                    callers[name].add(current["test"])
+                test = current["test"]
+                if test:
+                    callers[name].add(test)
                 # A few calls per test, so that the calls kept come from many tests (the
                 # one that reaches the changed branch may run late).
-                test = current["test"]
                 from_docstring = test is not None and test.startswith("doctest:")
                 if len(seen[name]) < MAX_KEPT and (from_docstring or per_test.get((name, test), 0) < PER_TEST):
                     try:
@@ -180,19 +180,20 @@ def record():
     with open(OUT_PATH, "w") as handle:
         json.dump(result, handle)
 
+def in_turn(lists):
+    # The first item of each list, then the second of each, and so on.
+    for rank in range(max([len(items) for items in lists] or [0])):
+        for items in lists:
+            if rank < len(items):
+                yield items[rank]
+
 def spread(calls):
     # MAX_SEEN of the calls kept, taken from each test file in turn (in the order they came),
     # so that the late files' calls (the ones reaching another branch) are replayed too.
     by_file = {}
     for payload, test in calls.items():
         by_file.setdefault((test or "").split("::")[0], []).append((payload, test))
-    chosen = {}
-    while len(chosen) < min(MAX_SEEN, len(calls)):
-        for queue in by_file.values():
-            if queue and len(chosen) < MAX_SEEN:
-                payload, test = queue.pop(0)
-                chosen[payload] = test
-    return chosen
+    return dict(itertools.islice(in_turn(list(by_file.values())), MAX_SEEN))
 
 def run_doctests(module, targets, current):
     # The examples in a changed function's docstring run once with the recorder on: their
@@ -411,6 +412,7 @@ class Generator:
             constants_of(spec.get("base_source", ""), spec.get("base_ranges", []))
         self.probes = []
         self.keys = set()
+        self.drawn = {}   # name -> parameter -> values Hypothesis drew
 
     def add(self, name, payload, origin, test=None):
         if (name, payload) in self.keys:
@@ -422,7 +424,6 @@ class Generator:
 
     def generate(self):
         signatures = {}
-        self.drawn = {}
         for name in self.targets:
             try:
                 _, function = resolve(self.module, name)
@@ -452,12 +453,13 @@ class Generator:
             for payload, test in recorded:
                 self.add(name, payload, "test", test)
             # The variants of all recorded calls taken in turn, so that the budget reaches
-            # every call and the change's constants (first in each list) come first.
-            lists = [(test, self.variants(name, payload, signatures[name])) for payload, test in recorded]
-            for rank in range(max([len(variants) for _, variants in lists] or [0])):
-                for test, variants in lists:
-                    if rank < len(variants) and len(self.probes) - start < budget:
-                        self.add(name, variants[rank], "neighbour", test)
+            # every call.
+            lists = [[(test, variant) for variant in self.variants(name, payload, signatures[name])]
+                     for payload, test in recorded]
+            for test, variant in in_turn(lists):
+                if len(self.probes) - start >= budget:
+                    break
+                self.add(name, variant, "neighbour", test)
             if not recorded and signatures[name] is not None:
                 for payload in self.synthesize(name, signatures[name]):
                     if len(self.probes) - start >= budget:
@@ -534,10 +536,7 @@ class Generator:
                 near = neighbours(p.default) if p.default is not None else []
                 candidates = [c for c in self.constants if p.default is None or type(c) is type(p.default)] + near
                 lists.append([call(args, dict(kwargs, **{p.name: candidate})) for candidate in candidates])
-        out = []
-        for rank in range(max([len(found) for found in lists] or [0])):
-            out += [found[rank] for found in lists if rank < len(found) and found[rank] is not None]
-        return out
+        return [payload for payload in in_turn(lists) if payload is not None]
 
     def synthesize(self, name, signature):
         # A function no test called: arguments from defaults, annotations, the change's
