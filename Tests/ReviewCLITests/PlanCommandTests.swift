@@ -43,8 +43,9 @@ struct PlanCommandTests {
     }
 
     /// A module of a package with a shebang (`#!/usr/bin/env python3`, runnable and imported
-    /// by its package) is a module: it is imported and probed. A shebang file outside a
-    /// package, or without `.py`, is a script: compiled, never imported.
+    /// by its package) is a module: it is imported and probed; so is a top-level shebang
+    /// module that a test imports (sqlitedict's `sqlitedict.py`). A shebang file outside a
+    /// package that nothing imports, or one without `.py`, is a script: compiled, never imported.
     @Test func shebangModulesOfAPackageAreModules() throws {
         let repository = try TemporaryRepository()
         let shebang = "#!/usr/bin/env python3\n"
@@ -53,7 +54,10 @@ struct PlanCommandTests {
             files: [
                 "pkg/__init__.py": "from pkg.core import f\n", "pkg/core.py": shebang + "def f():\n    return 1\n",
                 "scripts/run.py": shebang + "print(1)\n", "bin/tool": shebang + "print(1)\n",
+                "single.py": shebang + "def g():\n    return 1\n",
+                "tests/test_single.py": "from single import g\n\ndef test_g():\n    assert g()\n",
             ])
+        try repository.write("single.py", shebang + "def g():\n    return 2\n")
         try repository.write("pkg/core.py", shebang + "def f():\n    return 2\n")
         try repository.write("scripts/run.py", shebang + "print(2)\n")
         try repository.write("bin/tool", shebang + "print(2)\n")
@@ -64,6 +68,7 @@ struct PlanCommandTests {
         let tasks = try #require(object["tasks"] as? [[String: Any]])
         let modules = Dictionary(uniqueKeysWithValues: tasks.map { ($0["path"] as? String ?? "", $0["module"] as? String) })
         #expect(modules["pkg/core.py"] == .some("pkg.core"), "\(tasks)")
+        #expect(modules["single.py"] == .some("single"), "\(tasks)")
         #expect(modules["scripts/run.py"] == .some(nil), "\(tasks)")
         #expect(modules["bin/tool"] == .some(nil), "\(tasks)")
     }

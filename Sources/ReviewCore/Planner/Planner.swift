@@ -93,7 +93,12 @@ public struct Planner {
             let isTest = testFiles.isTestFile(path)
             let layout = ModuleLayout(path: path, files: head)
             var module = layout.module
-            if isTest || Planner.isScript(path, in: head) || Planner.isLoose(path, in: head, roots: roots) { module = nil }
+            let imported = layout.module.map { !(graph?.tests(reaching: $0).isEmpty ?? true) } ?? false
+            if isTest || Planner.isScript(path, in: head, imported: imported)
+                || Planner.isLoose(path, in: head, roots: roots)
+            {
+                module = nil
+            }
             let baseModule = basePath.flatMap { ModuleLayout(path: $0, files: head).module }
             var tests: [String] = []
             var reasons: [String: String] = [:]
@@ -200,13 +205,14 @@ public struct Planner {
     }
 
     /// Scripts (`setup.py`, `__main__.py`, a file without `.py`, a shebang file outside a
-    /// package) are compiled but never imported. A module of a package that also has a
-    /// shebang (`urlextract/urlextract_core.py`) is a module: its package imports it.
-    static func isScript(_ path: String, in files: ProjectFiles) -> Bool {
+    /// package that no test imports) are compiled but never imported. A module of a
+    /// package that also has a shebang (`urlextract/urlextract_core.py`) is a module: its
+    /// package imports it; so is a top-level one that tests import (`sqlitedict.py`).
+    static func isScript(_ path: String, in files: ProjectFiles, imported: Bool) -> Bool {
         let name = (path as NSString).lastPathComponent
         if name == "setup.py" || name == "__main__.py" || !name.hasSuffix(".py") { return true }
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty && files.exists(directory + "/__init__.py") { return false }
+        if imported || (!directory.isEmpty && files.exists(directory + "/__init__.py")) { return false }
         return hasPythonShebang(path, in: files)
     }
 
