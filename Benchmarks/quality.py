@@ -56,6 +56,17 @@ EQUIVALENT = {
         "Windows only: the module imports winreg, so on Linux no test and no probe can run it",
     ("sqlitedict", "sqlitedict.py", 'logger.debug("opening Sqlite table %r in %r" % (tablename, filename))'):
         "a debug log line: with no handler at DEBUG (the tests configure none) nothing observable changes",
+    ("Markdown", "markdown/htmlparser.py", "self.lineno_start_cache = [0]"):
+        "HTMLExtractor.__init__ calls HTMLParser.__init__, which calls reset(), which sets the same "
+        "list (line 103; md_in_html's reset() calls it too)",
+    ("more-itertools", "more_itertools/recipes.py",
+     "return _running_median_minheap_and_maxheap(iterator)  # pragma: no cover"):
+        "runs only where heapq has max-heap functions (Python 3.14), never on the benchmark's 3.11",
+    ("more-itertools", "more_itertools/recipes.py", "bases = (_private_randrange(2, n - 1) for i in range(64))"):
+        "is_prime above 3.3e24 draws 64 Miller-Rabin bases from an unseeded generator; one less in the "
+        "range changes no answer (a composite passes 64 random bases with probability below 4**-64)",
+    ("parso", "parso/python/pep8.py", "start_pos"):
+        "an expression statement that only names a local: dropping it changes nothing",
     ("Markdown", "markdown/inlinepatterns.py", "start_quote = -1"):
         "LinkInlineProcessor.getLink reads start_quote only when exit_quote >= 0, which needs a quote, "
         "and finding the quote sets start_quote",
