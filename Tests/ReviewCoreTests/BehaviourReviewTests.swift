@@ -83,7 +83,10 @@ struct BehaviourReviewTests {
         #expect(run.status == 0, "\(run)")
         #expect(Self.behaviour(run).isEmpty, "\(run)")
         let said = try #require(Self.task(run)?["behaviour"] as? String, "the report says what the probes found: \(run)")
-        #expect(said.hasSuffix("probe(s) of `slugify`, no difference between base and head"), "\(said)")
+        #expect(
+            said.hasSuffix(
+                "probe(s) of `slugify`, no difference between base and head; 1 of the 1 recorded call(s) of `slugify` ran the changed lines"),
+            "\(said)")
     }
 
     static func task(_ run: ReviewRun) -> [String: Any]? {
@@ -103,6 +106,43 @@ struct BehaviourReviewTests {
         #expect(
             said.contains("the tests' calls of `apply` (1) could not be copied (arguments or an instance that do not pickle"),
             "\(said)")
+    }
+
+    /// Only the last of 100 tests reaches the changed line: the recorder keeps the calls
+    /// that run a changed line ahead of the first ones, so that call is replayed.
+    @Test func theCallThatReachesTheChangedLineIsReplayedEvenWhenItComesLast() throws {
+        let source = """
+            def grade(score):
+                if score >= 990:
+                    return "top"
+                return "pass" if score >= 50 else "fail"
+
+            """
+        let tests = """
+            import pytest
+
+            from text.grade import grade
+
+
+            @pytest.mark.parametrize("score", range(0, 1000, 10))
+            def test_grade(score):
+                assert grade(score)
+
+            """
+        let project = try Self.project("grade", source, tests: tests)
+        try project.replace("text/grade.py", "return \"top\"", with: "return \"best\"")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let message = try #require(finding["message"] as? String)
+        #expect(message.contains("`grade(990)` returns 'top' at base but returns 'best' at head"), "\(message)")
+        let said = try #require(Self.task(run)?["behaviour"] as? String, "\(run)")
+        #expect(said.contains("1 of the 20 recorded call(s) of `grade` ran the changed lines"), "\(said)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
     }
 
     @Test func nondeterministicFunctionsAreNeverReported() throws {
@@ -265,6 +305,61 @@ struct BehaviourReviewTests {
         let quiet = try renamed.review()
         #expect(quiet.status == 0, "\(quiet)")
         #expect(Self.behaviour(quiet).isEmpty, "a private attribute renamed is no behaviour change: \(quiet)")
+    }
+
+    /// An attribute that differs from run to run (a time) is left out of the comparison of
+    /// the objects built, and out of the pin; the others still show a dropped attribute.
+    @Test func aConstructorWithATimeAttributeIsComparedByItsOtherAttributes() throws {
+        let source = """
+            import time
+
+
+            class Debounce:
+                def __init__(self, wait, limit=None):
+                    self.wait = wait
+                    self.started = time.time()
+                    self.limit = limit
+
+            """
+        let tests = "from text.timer import Debounce\n\n\ndef test_debounce():\n    assert Debounce(5)\n"
+        let project = try Self.project("timer", source, tests: tests)
+        try project.replace("text/timer.py", "        self.limit = limit\n", with: "")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let message = try #require(finding["message"] as? String)
+        #expect(message.contains("builds Debounce(limit=None, wait=5) at base but builds Debounce(wait=5) at head"), "\(message)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(content.contains("    assert built.limit == None\n"), "\(content)")
+        #expect(!content.contains("started"), "\(content)")
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+
+        let quiet = try Self.project("timer", source, tests: tests)
+        try quiet.replace("text/timer.py", "self.started = time.time()", with: "self.started = time.time() + 0.0")
+        let none = try quiet.review()
+        #expect(Self.behaviour(none).isEmpty, "only the time differs, from run to run: \(none)")
+    }
+
+    /// A module's `__dir__` is pinned through the module: imported by name into the test
+    /// module it would become that module's own `__dir__`, which pytest calls while collecting.
+    @Test func aModuleDunderFunctionIsPinnedThroughItsModule() throws {
+        let source = "import sys\n\n\ndef __dir__():\n    return sorted(name for name in globals() if name not in sys.modules)\n"
+        let tests = "import text.names\n\n\ndef test_dir():\n    assert callable(text.names.__dir__)\n"
+        let project = try Self.project("names", source, tests: tests)
+        try project.replace("text/names.py", "    return sorted(", with: "    sorted(")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(content.contains("import text.names\n") && content.contains("text.names.__dir__()"), "\(content)")
+        #expect(!content.contains("import __dir__"), "\(content)")
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
     }
 
     @Test func aFunctionThatLoopsForeverOnANewInputIsATimeoutDifferenceAndContained() throws {

@@ -46,6 +46,9 @@ struct BehaviourReview {
     private var second: (base: ProbeRun?, head: ProbeRun?) = (nil, nil)
     /// Per function: the probes whose difference held in both runs, in probe order.
     private var differences: [String: [Probe]] = [:]
+    /// Per constructor probe: the attributes of the object built that changed between two
+    /// runs of one revision (a time, an id), left out of the comparison and the pin.
+    private var unstable: [String: Set<String>] = [:]
     private var pins: [Pin] = []
     private var pinRuns: (base: TestRun?, head: TestRun?) = (nil, nil)
     private var notes: [String] = []
@@ -175,7 +178,20 @@ struct BehaviourReview {
 
     private var noDifference: String {
         "\(ranCount) probe(s) of \(names(targets.map(\.name))), no difference between base and head"
+            + (set.flatMap(Self.reach).map { "; " + $0 } ?? "")
             + (set.flatMap(Self.uncopied).map { "; " + $0 } ?? "")
+    }
+
+    /// How many of the recorded calls replayed ran a changed line, per function: a probe
+    /// that never gets there cannot show the change.
+    static func reach(_ set: ProbeSet) -> String? {
+        guard let reaching = set.reaching else { return nil }
+        let parts = reaching.keys.sorted().compactMap { name -> String? in
+            let replayed = set.probes.filter { $0.target == name && $0.origin == "test" }.count
+            guard replayed > 0 else { return nil }
+            return "\(reaching[name] ?? 0) of the \(replayed) recorded call(s) of `\(name)` ran the changed lines"
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
     /// The functions the tests called whose calls could not be copied at all (arguments or
@@ -198,14 +214,28 @@ struct BehaviourReview {
             })
     }
 
-    /// The differences that held: the same result in both runs of each revision.
+    /// The differences that held: the same result in both runs of each revision. An object
+    /// built is compared attribute by attribute, and an attribute that changed between the
+    /// two runs of either revision is left out.
     private mutating func collectDifferences() {
         guard let set, let baseA = first.base, let headA = first.head, let baseB = second.base, let headB = second.head
         else { return }
         for probe in set.probes where differing.contains(probe.id) {
-            guard let a = baseA.results[probe.id], let b = baseB.results[probe.id], a.observed == b.observed,
-                let c = headA.results[probe.id], let d = headB.results[probe.id], c.observed == d.observed
+            guard let a = baseA.results[probe.id], let b = baseB.results[probe.id],
+                let c = headA.results[probe.id], let d = headB.results[probe.id]
             else { continue }
+            if let fa = a.fields, let fb = b.fields, let fc = c.fields, let fd = d.fields {
+                guard a.observedApartFromValue == b.observedApartFromValue,
+                    c.observedApartFromValue == d.observedApartFromValue
+                else { continue }
+                let names = Set(fa.keys).union(fb.keys).union(fc.keys).union(fd.keys)
+                let stable = names.filter { fa[$0] == fb[$0] && fc[$0] == fd[$0] }
+                let apart = a.observedApartFromValue != c.observedApartFromValue
+                guard apart || stable.contains(where: { fa[$0] != fc[$0] }) else { continue }
+                unstable[probe.id] = names.subtracting(stable)
+            } else if a.observed != b.observed || c.observed != d.observed {
+                continue
+            }
             differences[probe.target, default: []].append(probe)
         }
     }
@@ -214,7 +244,8 @@ struct BehaviourReview {
 
     private func results(_ probe: Probe) -> (base: ProbeResult, head: ProbeResult)? {
         guard let base = first.base?.results[probe.id], let head = first.head?.results[probe.id] else { return nil }
-        return (base, head)
+        let left = unstable[probe.id] ?? []
+        return (base.without(left), head.without(left))
     }
 
     // MARK: - Pinned tests
@@ -234,14 +265,19 @@ struct BehaviourReview {
                 return left.offset < right.offset
             }.map(\.element)
             var count = 0
-            for probe in ordered where count < Self.pinsPerFunction {
+            func add(_ probe: Probe, typeOnly: Bool) {
                 guard let (base, head) = results(probe),
-                    let body = PinnedTest.body(probe: probe, base: base, head: head, module: recording.module)
-                else { continue }
+                    let body = PinnedTest.body(
+                        probe: probe, base: base, head: head, module: recording.module, typeOnly: typeOnly)
+                else { return }
                 count += 1
                 let name = "test_\(PinnedTest.identifier(target))_keeps_base_behaviour" + (count > 1 ? "_\(count)" : "")
                 made.append(Pin(target: target, probe: probe, name: name, source: "def \(name)(\(body.fixtures)):\n" + body.lines))
             }
+            for probe in ordered where count < Self.pinsPerFunction { add(probe, typeOnly: false) }
+            // Last, a pin of the type alone, in case the values depend on where they run.
+            let limit = count + 1
+            for probe in ordered where count < limit { add(probe, typeOnly: true) }
         }
         return made
     }
@@ -311,7 +347,8 @@ struct BehaviourReview {
         let agreeing = targets.map(\.name).filter { !differing.contains($0) }
         notes.append(
             "\(ranCount) probe(s) of \(names(targets.map(\.name))); \(differences.values.map(\.count).reduce(0, +)) differ(s) at head"
-                + (agreeing.isEmpty ? "" : ", none for \(names(agreeing))"))
+                + (agreeing.isEmpty ? "" : ", none for \(names(agreeing))")
+                + (set.flatMap(Self.reach).map { "; " + $0 } ?? ""))
         notes += unreported
         if let uncopied = set.flatMap(Self.uncopied) { notes.append(uncopied) }
         return .done(findings: findings, notes: notes)

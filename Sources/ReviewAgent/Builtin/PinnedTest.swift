@@ -8,7 +8,11 @@ import ReviewSandbox
 enum PinnedTest {
     /// The body of a test function for `probe` (indented lines) and the fixtures it needs,
     /// or `nil` when base's result cannot be written as an assertion.
-    static func body(probe: Probe, base: ProbeResult, head: ProbeResult, module: String)
+    ///
+    /// With `typeOnly`, the test asserts only the type of what base returned, for a call whose
+    /// head returns another type or raises: the value itself may depend on the environment
+    /// the test runs in (the modules loaded), its type does not.
+    static func body(probe: Probe, base: ProbeResult, head: ProbeResult, module: String, typeOnly: Bool = false)
         -> (lines: String, fixtures: String)?
     {
         let method = probe.target.split(separator: ".").last.map(String.init) ?? probe.target
@@ -16,11 +20,20 @@ enum PinnedTest {
         let unpickle = "    instance, args, kwargs = pickle.loads(base64.b64decode(\(python(probe.payload))))\n"
         var lines = ""
         let call: String
+        // A module's own dunder function (`__dir__`, `__getattr__`) is called through the
+        // module: imported into the test module, it would become that module's own.
+        let function = isDunder(probe.target) ? module + "." + probe.target : callee(probe)
         if literalCall, let arguments = probe.arguments {
-            call = "\(callee(probe))(\(arguments))"
+            call = "\(function)(\(arguments))"
         } else {
             lines += "    # The inputs a test passed, as recorded at head.\n" + unpickle
-            call = probe.bound ? "instance.\(method)(*args, **kwargs)" : "\(callee(probe))(*args, **kwargs)"
+            call = probe.bound ? "instance.\(method)(*args, **kwargs)" : "\(function)(*args, **kwargs)"
+        }
+        if typeOnly {
+            guard base.status == "returned", !isConstructor(probe), let type = base.type,
+                head.status != "returned" || head.type != type
+            else { return nil }
+            return (lines + "    assert type(\(call)).__qualname__ == \(python(type))\n", "")
         }
         if base.outcome != head.outcome {
             switch base.status {
@@ -109,8 +122,15 @@ enum PinnedTest {
         let tops = Set(targets.map { String($0.split(separator: ".").first ?? Substring($0)) }).sorted()
         var text = "\"\"\"Pins the behaviour of \(tops.joined(separator: ", ")) at base (written by review).\"\"\"\n"
         if !imports.isEmpty { text += imports.joined(separator: "\n") + "\n\n" }
-        text += "from \(module) import \(tops.joined(separator: ", "))\n\n\n"
-        return text + body
+        let named = tops.filter { !isDunder($0) }
+        if named.count < tops.count { text += "import \(module)\n" }
+        if !named.isEmpty { text += "from \(module) import \(named.joined(separator: ", "))\n" }
+        return text + "\n\n" + body
+    }
+
+    /// Whether `name` is a module-level dunder function (`__dir__`), not a method.
+    static func isDunder(_ name: String) -> Bool {
+        !name.contains(".") && name.hasPrefix("__") && name.hasSuffix("__")
     }
 
     /// The name of the test in ``codeFile(code:output:)``.

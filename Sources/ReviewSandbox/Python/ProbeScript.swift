@@ -50,24 +50,70 @@ def literal(value):
 def record():
     import pytest
     targets = SPEC["targets"]
-    seen = {name: {} for name in targets}          # name -> {payload: origin test}
+    seen = {name: {} for name in targets}          # name -> {payload: (origin test, reached the change)}
     callers = {name: set() for name in targets}
     skipped = {name: 0 for name in targets}
     depth = {name: 0 for name in targets}
     current = {"test": None}
     per_test = {}
+    tried = {}
+    changed = [range(low, high + 1) for low, high in SPEC.get("head_ranges", [])]
+    traced = {"calls": 0, "untraced": 0}
+    active = []    # (code objects, [reached]) of the calls being traced, outermost first
+
+    def tracer(frame, event, arg):
+        # Line events only in the frames of a traced call's own code, until it is reached.
+        for codes, reached in active:
+            if frame.f_code in codes and not reached[0]:
+                def lines(frame, event, arg):
+                    if event == "line" and any(frame.f_lineno in span for span in changed):
+                        reached[0] = True
+                    return None if reached[0] else lines
+                return lines
+        return None
+
+    def reaching(name):
+        return sum(1 for _, reached in seen[name].values() if reached)
+
+    def keep(name, payload, test, reached, from_docstring):
+        # The first MAX_KEPT calls (PER_TEST of each test), then a call that ran the changed
+        # lines takes the place of the oldest kept one that did not.
+        calls = seen[name]
+        if payload in calls:
+            calls[payload] = (calls[payload][0], calls[payload][1] or reached)
+            return
+        if not (reached or from_docstring) and per_test.get((name, test), 0) >= PER_TEST:
+            return
+        if len(calls) >= MAX_KEPT:
+            stale = next((key for key, (_, was) in calls.items() if not was), None) if reached else None
+            if stale is None:
+                return
+            del calls[stale]
+        calls[payload] = (test, reached)
+        per_test[(name, test)] = per_test.get((name, test), 0) + 1
 
     def recording(name, function, bound_self):
+        # The code the changed lines may be in: the function's and its nested functions'.
+        codes, pending = set(), [function.__code__]
+        while pending:
+            code = pending.pop()
+            codes.add(code)
+            pending += [const for const in code.co_consts if isinstance(const, types.CodeType)]
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
+            payload, reached, test = None, [False], current["test"]
             if depth[name] == 0:
-                test = current["test"]
                 if test:
                     callers[name].add(test)
                 # A few calls per test, so that the calls kept come from many tests (the
                 # one that reaches the changed branch may run late).
                 from_docstring = test is not None and test.startswith("doctest:")
-                if len(seen[name]) < MAX_KEPT and (from_docstring or per_test.get((name, test), 0) < PER_TEST):
+                # Beyond its PER_TEST calls, a test's calls are still copied and traced (up
+                # to 50) while few kept calls ran the changed lines: one that does is kept.
+                tried[(name, test)] = tried.get((name, test), 0) + 1
+                wanted = from_docstring or (per_test.get((name, test), 0) < PER_TEST and len(seen[name]) < MAX_KEPT) \
+                    or (reaching(name) < MAX_SEEN and tried[(name, test)] <= 50 and changed)
+                if wanted:
                     try:
                         if constructor(name):
                             # A constructor's probe builds a new object from the arguments.
@@ -77,16 +123,34 @@ def record():
                         else:
                             payload = pickle.dumps((None, args, kwargs), 4)
                         pickle.loads(payload)
-                        if payload not in seen[name]:
-                            seen[name][payload] = test
-                            per_test[(name, test)] = per_test.get((name, test), 0) + 1
                     except Exception:
+                        payload = None
                         skipped[name] += 1
+            # Whether the call runs a changed line: its lines traced, unless another tracer
+            # (coverage) is on, which is left alone.
+            started = tracing = False
+            if payload is not None and changed:
+                if sys.gettrace() is None:
+                    sys.settrace(tracer)
+                    started = tracing = True
+                else:
+                    tracing = sys.gettrace() is tracer
+                if tracing:
+                    active.append((codes, reached))
+                    traced["calls"] += 1
+                else:
+                    traced["untraced"] += 1
             depth[name] += 1
             try:
                 return function(*args, **kwargs)
             finally:
                 depth[name] -= 1
+                if tracing:
+                    active.pop()
+                if started:
+                    sys.settrace(None)
+                if payload is not None:
+                    keep(name, payload, test, reached[0], test is not None and test.startswith("doctest:"))
         wrapper.__review_probe__ = True
         return wrapper
 
@@ -155,7 +219,8 @@ def record():
             current["test"] = item.nodeid
             yield
             current["test"] = None
-            full = all(len(seen[name]) >= MAX_KEPT for name in targets)
+            # Enough: MAX_KEPT calls of each function, a few of them running the changed lines.
+            full = all(len(seen[name]) >= MAX_KEPT and (reaching(name) >= 3 or not changed) for name in targets)
             if full or time.monotonic() - started > SPEC["budget"]:
                 item.session.shouldstop = "review: enough calls recorded"
     status = None
@@ -176,6 +241,8 @@ def record():
     result = {"status": status, "probes": probes,
               "callers": {name: sorted(tests) for name, tests in callers.items()},
               "recorded": {name: len(calls) for name, calls in seen.items()},
+              "reaching": {name: sum(1 for _, reached in chosen[name].values() if reached) for name in targets}
+                          if traced["calls"] and not traced["untraced"] else None,
               "skipped": skipped}
     with open(OUT_PATH, "w") as handle:
         json.dump(result, handle)
@@ -188,12 +255,17 @@ def in_turn(lists):
                 yield items[rank]
 
 def spread(calls):
-    # MAX_SEEN of the calls kept, taken from each test file in turn (in the order they came),
-    # so that the late files' calls (the ones reaching another branch) are replayed too.
-    by_file = {}
-    for payload, test in calls.items():
-        by_file.setdefault((test or "").split("::")[0], []).append((payload, test))
-    return dict(itertools.islice(in_turn(list(by_file.values())), MAX_SEEN))
+    # MAX_SEEN of the calls kept: the ones that ran the changed lines first; each group
+    # taken from each test file in turn (in the order they came), so that the late files'
+    # calls (the ones reaching another branch) are replayed too.
+    groups = []
+    for wanted in (True, False):
+        by_file = {}
+        for payload, (test, reached) in calls.items():
+            if reached == wanted:
+                by_file.setdefault((test or "").split("::")[0], []).append((payload, (test, reached)))
+        groups.append(in_turn(list(by_file.values())))
+    return dict(itertools.islice(itertools.chain(*groups), MAX_SEEN))
 
 def run_doctests(module, targets, current):
     # The examples in a changed function's docstring run once with the recorder on: their
@@ -450,13 +522,16 @@ class Generator:
             budget = min(self.spec.get("per_function", 150), max(0, 600 - len(self.probes)))
             start = len(self.probes)
             recorded = list(self.seen.get(name, {}).items())
-            for payload, test in recorded:
+            for payload, (test, _) in recorded:
                 self.add(name, payload, "test", test)
             # The variants of all recorded calls taken in turn, so that the budget reaches
-            # every call.
+            # every call; those of the calls that ran the changed lines first.
             lists = [[(test, variant) for variant in self.variants(name, payload, signatures[name])]
-                     for payload, test in recorded]
-            for test, variant in in_turn(lists):
+                     for payload, (test, _) in recorded]
+            reached = [reached for _, (_, reached) in recorded]
+            ordered = itertools.chain(in_turn([l for l, r in zip(lists, reached) if r]),
+                                      in_turn([l for l, r in zip(lists, reached) if not r]))
+            for test, variant in ordered:
                 if len(self.probes) - start >= budget:
                     break
                 self.add(name, variant, "neighbour", test)
@@ -676,11 +751,13 @@ def run():
                     value = value[:100]
             signal.setitimer(signal.ITIMER_REAL, 0)
             entry["status"] = "returned"
+            entry["type"] = type(value).__qualname__
             if constructor(probe["target"]):
                 # What was built, by its public attributes (each as source when it has one).
                 state = public_state(value)
                 entry["value"] = type(value).__qualname__ + "(" + ", ".join("%s=%s" % (k, describe(v, 1)) for k, v in state) + ")"
                 entry["state"] = {k: literal(v) for k, v in state}
+                entry["fields"] = {k: describe(v, 1) for k, v in state}
             else:
                 entry["value"] = describe(value)
                 entry["literal"] = literal(value)

@@ -30,9 +30,16 @@ public struct ProbeSet: Hashable, Sendable {
     /// Per changed function: distinct calls recorded, and calls whose arguments could not be copied.
     public var recorded: [String: Int]
     public var uncopyable: [String: Int]
+    /// Per changed function: how many of the recorded calls replayed ran a changed line;
+    /// `nil` when that could not be traced (another tracer, such as coverage, was on).
+    public var reaching: [String: Int]?
 
     /// Creates a set.
-    public init(probes: [Probe], callers: [String: [String]], recorded: [String: Int], uncopyable: [String: Int]) {
+    public init(
+        probes: [Probe], callers: [String: [String]], recorded: [String: Int], uncopyable: [String: Int],
+        reaching: [String: Int]? = nil
+    ) {
+        self.reaching = reaching
         self.probes = probes
         self.callers = callers
         self.recorded = recorded
@@ -63,13 +70,18 @@ public struct ProbeResult: Hashable, Sendable {
     /// For a constructor's probe: the new object's public attributes, each as Python
     /// source (`nil` when it has none); `nil` for other probes.
     public var state: [String: String?]?
+    /// For a constructor's probe: the new object's public attributes, described.
+    public var fields: [String: String]?
+    /// The returned value's type (its qualified name).
+    public var type: String?
 
     /// Creates a result.
     public init(
         status: String, value: String? = nil, literal: String? = nil, iterator: Bool = false, error: String? = nil,
         message: String? = nil, stdout: String = "", after: String? = nil, afterLiteral: String? = nil,
-        state: [String: String?]? = nil
+        state: [String: String?]? = nil, fields: [String: String]? = nil
     ) {
+        self.fields = fields
         self.afterLiteral = afterLiteral
         self.state = state
         self.status = status
@@ -90,6 +102,22 @@ public struct ProbeResult: Hashable, Sendable {
 
     /// What the call itself came to: how it ended, and the value or exception.
     public var outcome: [String?] { [status, value, error, message] }
+
+    /// What is compared apart from the value (a constructor's value is compared by its
+    /// ``fields``, one by one).
+    public var observedApartFromValue: [String?] { [status, error, message, stdout, after] }
+
+    /// The same result with the attributes in `names` left out of the object built (its
+    /// value, state and fields): attributes that change from run to run, such as a time.
+    public func without(_ names: Set<String>) -> ProbeResult {
+        guard !names.isEmpty, let fields, let value, let open = value.firstIndex(of: "(") else { return self }
+        var result = self
+        let kept = fields.filter { !names.contains($0.key) }
+        result.fields = kept
+        result.state = state?.filter { !names.contains($0.key) }
+        result.value = value[..<open] + "(" + kept.keys.sorted().map { "\($0)=\(kept[$0] ?? "")" }.joined(separator: ", ") + ")"
+        return result
+    }
 
     /// The outcome in a few words (`returns 'a-b'`, `raises ValueError: ...`, `times out`).
     public var summary: String {
@@ -159,8 +187,9 @@ extension PythonToolbox {
     }
 
     /// Runs the related tests of the revision at `root` (head) with the changed functions
-    /// wrapped to record their calls (at most 20 distinct ones each), runs their docstring
-    /// examples the same way, and derives the probes from what was recorded.
+    /// wrapped to record their calls (at most 20 distinct ones each, those that run a
+    /// changed line first), runs their docstring examples the same way, and derives the
+    /// probes from what was recorded.
     ///
     /// - Returns: the probes, or `nil` when the recorder wrote none; and the run.
     public func recordProbes(_ request: ProbeRecording, root: String, extraPaths: [String]) throws(SandboxError)
@@ -194,8 +223,11 @@ extension PythonToolbox {
         let callers = (object["callers"]?.members ?? []).reduce(into: [String: [String]]()) {
             $0[$1.0] = $1.1.arrayValue?.compactMap(\.stringValue) ?? []
         }
+        let reaching = object["reaching"]?.members == nil ? nil : counts("reaching")
         return (
-            ProbeSet(probes: probes, callers: callers, recorded: counts("recorded"), uncopyable: counts("skipped")),
+            ProbeSet(
+                probes: probes, callers: callers, recorded: counts("recorded"), uncopyable: counts("skipped"),
+                reaching: reaching),
             execution
         )
     }
@@ -232,7 +264,11 @@ extension PythonToolbox {
                 after: entry["after"]?.stringValue, afterLiteral: entry["after_literal"]?.stringValue,
                 state: entry["state"]?.members.map { members in
                     members.reduce(into: [String: String?]()) { $0[$1.0] = .some($1.1.stringValue) }
+                },
+                fields: entry["fields"]?.members.map { members in
+                    members.reduce(into: [String: String]()) { $0[$1.0] = $1.1.stringValue ?? "" }
                 })
+            results[id]?.type = entry["type"]?.stringValue
         }
         // The probe that was running when the interpreter died (a crash, a hang in C code)
         // has no result: it is lost, and so are the ones after it.
