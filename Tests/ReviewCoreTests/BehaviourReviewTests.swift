@@ -145,6 +145,55 @@ struct BehaviourReviewTests {
         #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
     }
 
+    /// A method whose instance does not pickle (it holds a lock) cannot be replayed: the
+    /// test that called it runs again at both revisions with the method watched, and the
+    /// pin runs that test again and asserts each call's result at base.
+    @Test func callsThatCannotBeCopiedAreWatchedInTheirTest() throws {
+        let source = """
+            import threading
+
+
+            class Counter:
+                def __init__(self):
+                    self.lock = threading.Lock()
+                    self.count = 0
+
+                def add(self, n):
+                    with self.lock:
+                        self.count += n
+                        return self.count
+
+            """
+        let tests = """
+            from text.counter import Counter
+
+
+            def test_add():
+                counter = Counter()
+                counter.add(2)
+                counter.add(3)
+                assert counter.count == 5
+
+            """
+        let project = try Self.project("counter", source, tests: tests)
+        try project.replace("text/counter.py", "            return self.count", with: "            return n")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let message = try #require(finding["message"] as? String)
+        #expect(
+            message.contains("in `tests/test_counter.py::test_add`, its call 2 returns 5 at base but returns 3 at head"),
+            "\(message)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        #expect(suggestion["verified"] as? Bool == true)
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        let said = try #require(Self.task(run)?["behaviour"] as? String, "\(run)")
+        #expect(said.contains("`Counter.add` watched in 1 test(s) that called it; 1 differ(s) at head"), "\(said)")
+    }
+
     @Test func nondeterministicFunctionsAreNeverReported() throws {
         let source = """
             import random

@@ -24,6 +24,8 @@ struct BehaviourReview {
     ]
     /// The most pinned tests tried per function.
     static let pinsPerFunction = 3
+    /// Seconds a session of watched tests (``TestWatch``) may take.
+    static let watchSeconds = 120.0
 
     /// What the loop runs next, or the end with what was found.
     enum Step {
@@ -52,8 +54,14 @@ struct BehaviourReview {
     private var pins: [Pin] = []
     private var pinRuns: (base: TestRun?, head: TestRun?) = (nil, nil)
     private var notes: [String] = []
+    /// The watch of the functions whose calls could not be copied, once the probes are done,
+    /// and what the probes found meanwhile.
+    private var watch: TestWatch?
+    private var probed: (findings: [Finding], notes: [String]) = ([], [])
 
-    private enum Stage { case record, baseFirst, headFirst, baseSecond, headSecond, pinsBase, pinsHead, intended, finished }
+    private enum Stage {
+        case record, baseFirst, headFirst, baseSecond, headSecond, pinsBase, pinsHead, intended, finished, watching
+    }
 
     /// A generated test for one differing probe.
     struct Pin {
@@ -112,6 +120,7 @@ struct BehaviourReview {
             stage = .baseFirst
             return .execute(.recordProbes(recording), note: "record the calls of \(names(targets.map(\.name)))")
         case .baseFirst:
+            if case .probes(let recorded?, _)? = last { set = recorded }
             guard case .probes(let recorded?, _)? = last, !recorded.probes.isEmpty else {
                 var note = "not probed: no inputs (no call of \(names(targets.map(\.name))) was recorded or could be built)"
                 if case .probes(let recorded?, _)? = last, let uncopied = Self.uncopied(recorded) { note += "; " + uncopied }
@@ -163,6 +172,8 @@ struct BehaviourReview {
             return .execute(
                 .runTests(callers, side: .base, overrides: overrides),
                 note: "do the changed tests that call it (head's version) fail against base's code?")
+        case .watching:
+            return watched(last)
         case .finished:
             var failing: [String: String] = [:]
             if let run = last?.testRun {
@@ -324,7 +335,30 @@ struct BehaviourReview {
     private mutating func finish(note: String) -> Step {
         stage = .finished
         notes.append(note)
-        return .done(findings: [], notes: notes)
+        return conclude(findings: [], notes: notes)
+    }
+
+    /// The end, or first the watch of the functions whose calls could not be copied (not
+    /// when the module does not import).
+    private mutating func conclude(findings: [Finding], notes: [String]) -> Step {
+        guard watch == nil, let set, first.base?.importError == nil, first.head?.importError == nil,
+            let module = task.module,
+            let started = TestWatch(task: task, module: module, set: set, passedAtHead: passedAtHead)
+        else { return .done(findings: findings, notes: notes) }
+        watch = started
+        probed = (findings, notes)
+        stage = .watching
+        return watched(nil)
+    }
+
+    /// The watch's next step; at its end, its findings and notes after the probes'.
+    private mutating func watched(_ last: ExecutionOutcome?) -> Step {
+        guard var current = watch else { return .done(findings: probed.findings, notes: probed.notes) }
+        let step = current.next(last)
+        watch = current
+        guard case .done(let findings, let notes) = step else { return step }
+        stage = .finished
+        return .done(findings: probed.findings + findings, notes: probed.notes + notes)
     }
 
     /// The findings: one per function with a verified pin; `intendedBy` holds the changed
@@ -351,7 +385,7 @@ struct BehaviourReview {
                 + (set.flatMap(Self.reach).map { "; " + $0 } ?? ""))
         notes += unreported
         if let uncopied = set.flatMap(Self.uncopied) { notes.append(uncopied) }
-        return .done(findings: findings, notes: notes)
+        return conclude(findings: findings, notes: notes)
     }
 
     private func finding(_ target: String, pin: Pin, base: ProbeResult, head: ProbeResult, pinnedBy: [String]) -> Finding {

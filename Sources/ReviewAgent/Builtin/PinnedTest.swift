@@ -133,6 +133,61 @@ enum PinnedTest {
         !name.contains(".") && name.hasPrefix("__") && name.hasSuffix("__")
     }
 
+    /// A pin of a function watched in one of the project's tests (``TestWatch``).
+    struct Watched: Hashable {
+        var target: String
+        /// The watched test's node id.
+        var test: String
+        /// What each call there returned or raised at base, as the watcher writes it.
+        var atBase: [String]
+        /// The pinning test's name.
+        var name: String
+    }
+
+    /// A whole test file that runs each pin's test again in a pytest of its own (the
+    /// project's configuration and conftests apply, from the directory pytest runs in) with
+    /// the function watched by ``PythonScripts/watcher`` (embedded), and asserts that its
+    /// calls come to what they did at base.
+    static func watchFile(module: String, pins: [Watched]) -> String {
+        let plugin = PythonScripts.watcherModule
+        var text = """
+            \"\"\"Pins the behaviour of \(pins.map(\.target).joined(separator: ", ")) at base (written by review).
+
+            Its calls in the project's tests cannot be copied into a test of their own, so each test
+            below runs such a test again with the function watched (the plugin WATCHER, loaded with
+            `-p \(plugin)`) and compares what each call returned or raised with base.
+            \"\"\"
+            import json
+            import os
+            import subprocess
+            import sys
+
+            WATCHER = r'''
+            \(PythonScripts.watcher)'''
+
+
+            def run_watched(tmp_path, target, test):
+                (tmp_path / "\(plugin).py").write_text(WATCHER)
+                out = tmp_path / "watched.json"
+                spec = {"module": \(python(module)), "targets": [target], "out": str(out)}
+                path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+                env = dict(os.environ, PYTHONPATH=path, \(PythonToolbox.watchVariable)=json.dumps(spec), PYTHONHASHSEED="0")
+                run = subprocess.run(
+                    [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "\(plugin)", test],
+                    env=env, capture_output=True, text=True, timeout=600)
+                assert out.exists(), run.stdout[-2000:] + run.stderr[-2000:]
+                return json.loads(out.read_text()).get(target, {}).get(test, [])
+
+            """
+        for pin in pins {
+            text += "\n\ndef \(pin.name)(tmp_path):\n"
+            text += "    # What `\(pin.target)` returned or raised, call by call, in `\(pin.test)` at base.\n"
+            text += "    at_base = [\n" + pin.atBase.map { "        \(python($0)),\n" }.joined() + "    ]\n"
+            text += "    assert run_watched(tmp_path, \(python(pin.target)), \(python(pin.test))) == at_base\n"
+        }
+        return text
+    }
+
     /// The name of the test in ``codeFile(code:output:)``.
     static let codeTestName = "test_probe_prints_its_base_output"
 

@@ -124,6 +124,9 @@ public struct AgentLoop: Sendable {
         case .probes(let set, let result):
             guard let set else { return "no probes (\(result.statusDescription))" }
             return "\(set.probes.count) probe(s) from \(set.recorded.values.reduce(0, +)) recorded call(s)"
+        case .watched(let run):
+            let calls = run.calls.values.flatMap(\.values).map(\.count).reduce(0, +)
+            return "\(calls) call(s) watched in \(run.tests.outcomes.count) test(s)"
         case .probeRun(let run):
             if let failure = run.importError { return "the module does not import: \(failure)" }
             return "\(run.results.values.filter(\.comparable).count) of \(run.results.count) probe(s) ran"

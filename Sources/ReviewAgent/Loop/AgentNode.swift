@@ -44,14 +44,19 @@ public enum ExecutionRequest: Hashable, Sendable {
     case recordProbes(PythonToolbox.ProbeRecording)
     /// Call probes (all, or those in `only`) at a revision.
     case runProbes([Probe], module: String, only: Set<String>?, side: Side)
-    /// Run a generated test file on its own at a revision (a pinned behaviour).
-    case runPinnedTests(String, side: Side)
+    /// Run a generated test file on its own at a revision (a pinned behaviour), within
+    /// `seconds` (a default for one that calls functions, not one that runs tests).
+    case runPinnedTests(String, side: Side, seconds: Double? = nil)
+    /// Run some of the project's tests with changed functions watched: what each call
+    /// returned or raised (behaviour review, for calls that cannot be copied).
+    case watchTests([String], module: String, targets: [String], side: Side)
 
     /// The revision it runs against.
     public var side: Side {
         switch self {
         case .compile(_, let side), .importModule(_, let side, _), .runTests(_, let side, _), .runCode(_, let side),
-            .collectTests(_, let side), .runProbes(_, _, _, let side), .runPinnedTests(_, let side):
+            .collectTests(_, let side), .runProbes(_, _, _, let side), .runPinnedTests(_, let side, _),
+            .watchTests(_, _, _, let side):
             return side
         case .recordProbes:
             return .head
@@ -71,6 +76,8 @@ public enum ExecutionOutcome: Hashable, Sendable {
     case probes(ProbeSet?, ExecutionResult)
     /// Probes called at one revision.
     case probeRun(ProbeRun)
+    /// Tests run with functions watched.
+    case watched(WatchRun)
 
     /// The test run, when it was one.
     public var testRun: TestRun? {
@@ -84,6 +91,7 @@ public enum ExecutionOutcome: Hashable, Sendable {
         case .tests(let run): return run.execution
         case .probes(_, let result): return result
         case .probeRun(let run): return run.execution
+        case .watched(let run): return run.tests.execution
         case .unavailable: return nil
         }
     }
@@ -95,6 +103,7 @@ public enum ExecutionOutcome: Hashable, Sendable {
         case .tests(let run): return run.command
         case .probes: return "python3 -c <probe recorder> (the related tests, recording calls)"
         case .probeRun(let run): return "python3 -c <probe runner> (\(run.results.count) probe(s))"
+        case .watched(let run): return run.tests.command + " -p review_watch"
         case .unavailable(let reason): return "(not run: \(reason))"
         }
     }
@@ -106,6 +115,7 @@ public enum ExecutionOutcome: Hashable, Sendable {
         case .tests(let run): return !run.runnerBroke && run.failures.isEmpty && run.collectionErrors.isEmpty
         case .probes(let set, _): return set != nil
         case .probeRun(let run): return run.importError == nil
+        case .watched(let run): return !run.calls.isEmpty
         case .unavailable: return false
         }
     }

@@ -98,10 +98,15 @@ public final class Workspace: @unchecked Sendable {
                 try toolbox.runProbes(
                     probes, module: module, only: only, probeSeconds: BehaviourReview.probeSeconds, root: root,
                     extraPaths: paths))
-        case .runPinnedTests(let content, _):
+        case .watchTests(let tests, let module, let targets, _):
+            return .watched(
+                try toolbox.watchTests(
+                    tests, module: module, targets: targets, root: root, extraPaths: paths,
+                    wallSeconds: BehaviourReview.watchSeconds))
+        case .runPinnedTests(let content, _, let seconds):
             return .tests(
                 try toolbox.runPinnedTests(
-                    content, root: root, extraPaths: paths, wallSeconds: BehaviourReview.probeSeconds * 3 + 10))
+                    content, root: root, extraPaths: paths, wallSeconds: seconds ?? BehaviourReview.probeSeconds * 3 + 10))
         }
     }
 

@@ -1,5 +1,5 @@
 /// Small Python programs that run inside the sandbox (passed with `python3 -c`).
-enum PythonScripts {
+public enum PythonScripts {
     /// Checks many files in one interpreter: for each `path<TAB>module` argument, parse it
     /// (symbols or syntax error), byte-compile it and import the module. Prints one JSON
     /// line per file as soon as it is done, so a crash keeps the results before it.
