@@ -68,6 +68,29 @@ struct ExecutionReviewTests {
         #expect(run.findings.isEmpty, "\(run)")
     }
 
+    /// Comments and formatting only: the syntax tree is the same at base and head, so no
+    /// test runs and the report says why; a docstring is code a program can read, so a
+    /// changed one still runs the tests.
+    @Test func commentsAndFormattingOnlyRunNoTestAndSaySo() throws {
+        let project = try PythonProject()
+        try project.replace(
+            "calc/ops.py", "def add(a, b):\n    return a + b\n",
+            with: "def add(a, b):\n    # The sum.\n    return (a +\n            b)\n")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        #expect(run.summary == ["info/not-tested:calc/ops.py:2"], "\(run)")
+        let message = try #require(run.findings.first?["message"] as? String)
+        #expect(message.contains("only comments or formatting changed"), "\(message)")
+        let task = try #require((run.json?["tasks"] as? [[String: Any]])?.first)
+        #expect((task["testNodes"] as? [String] ?? []).isEmpty, "\(task)")
+
+        let documented = try PythonProject()
+        try documented.replace("calc/ops.py", "def add(a, b):\n", with: "def add(a, b):\n    \"\"\"The sum.\"\"\"\n")
+        let tested = try documented.review()
+        #expect(tested.status == 0, "\(tested)")
+        #expect(tested.findings.isEmpty, "a docstring is code: the tests ran and passed: \(tested)")
+    }
+
     @Test func newFailingTest() throws {
         let project = try PythonProject()
         try project.change([
@@ -113,7 +136,8 @@ struct ExecutionReviewTests {
         var files = PythonProject.baseFiles
         files["tests/test_ops.py"]! += "\n\ndef test_known_bug():\n    assert sub(1, 1) == 1\n"
         let project = try PythonProject(files: files)
-        try project.replace("calc/ops.py", "def sub(a, b):\n", with: "def sub(a, b):\n    # subtracts\n")
+        // A code change that keeps the behaviour (a comment alone would run no test at all).
+        try project.replace("calc/ops.py", "    return a - b\n", with: "    difference = a - b\n    return difference\n")
         let run = try project.review()
         #expect(run.status == 0, "\(run)")
         #expect(run.summary == ["info/pre-existing-failure:tests/test_ops.py:22"], "\(run)")

@@ -16,7 +16,7 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 6
+    public static let version = 7
 
     /// Behaviour review's settings (`nil`: off).
     public struct Probing: Hashable, Sendable {
@@ -85,6 +85,15 @@ public struct BuiltinPolicy: Policy {
         case .afterCheck(let check):
             guard let outcome = last else { return conclude() }
             if outcome.succeeded {
+                if task.sameCode {
+                    // Comments, blank lines or formatting only: the same code, nothing to run.
+                    untested = nil
+                    probed = true
+                    notes.append("only comments or formatting changed: the syntax tree is the same at base and head")
+                    findings.append(make.sameCode())
+                    phase = .conclude
+                    return try next(state)
+                }
                 phase = check == .compile && task.module != nil && !task.isTestFile ? .check(.importModule) : .testsHead
                 return try next(state)
             }

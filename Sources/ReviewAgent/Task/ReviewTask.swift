@@ -79,6 +79,9 @@ public struct ReviewTask: Hashable, Sendable, Codable {
     public var testNodes: [String]?
     /// How the tests were selected, for the report (`impact map (...)`, `import graph (...)`).
     public var testSelection = TestSelection.importGraph
+    /// Whether the file's syntax tree is the same at base and head (comments, blank lines or
+    /// formatting changed, nothing else): no code changed, so nothing runs.
+    public var sameCode = false
 
     /// What the test runner is given: the impact map's node ids, else the related files.
     public var testTargets: [String] { testNodes ?? tests }

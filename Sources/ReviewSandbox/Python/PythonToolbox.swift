@@ -323,6 +323,28 @@ public final class PythonToolbox: Sendable {
     /// Fingerprints of files (relative paths) of the revision at `root`, as JSON: path ->
     /// `{"module", "functions"}` or `null` for a file that does not parse (see
     /// `PythonScripts.fingerprintFunctions`); `nil` when the interpreter did not answer.
+    /// A digest of each file's syntax tree (comments, blank lines and positions left out,
+    /// docstrings kept), by path; a file that does not parse has none.
+    public func treeDigests(_ files: [String], root: String) throws(SandboxError) -> [String: String] {
+        let code = """
+            import ast, hashlib, sys
+            for path in sys.argv[1:]:
+                try:
+                    with open(path, "rb") as handle:
+                        tree = ast.dump(ast.parse(handle.read()))
+                    print(hashlib.sha256(tree.encode()).hexdigest(), path)
+                except Exception:
+                    pass
+            """
+        let result = try sandbox.run(command([interpreter.path, "-c", code] + files, root: root))
+        var digests: [String: String] = [:]
+        for line in result.stdout.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            if parts.count == 2 { digests[String(parts[1])] = String(parts[0]) }
+        }
+        return digests
+    }
+
     public func fingerprints(_ files: [String], root: String) throws(SandboxError) -> Data? {
         guard !files.isEmpty else { return Data("{}".utf8) }
         return try withOutputDirectory { output throws(SandboxError) in

@@ -24,7 +24,9 @@ struct Prefetch {
     static func run(
         _ tasks: inout [ReviewTask], toolbox: PythonToolbox, head: Snapshot, base: DeferredSnapshot
     ) throws(ReviewFailure) -> Prefetch {
-        let session = startSession(toolbox: toolbox, tasks: tasks, head: head.root)
+        let same = sameCode(tasks, toolbox: toolbox, head: head, base: base)
+        for index in tasks.indices where same.contains(tasks[index].path) { tasks[index].sameCode = true }
+        let session = startSession(toolbox: toolbox, tasks: tasks.filter { !$0.sameCode }, head: head.root)
         let checks: [String: PythonToolbox.FileCheck]
         do {
             checks = try toolbox.check(
@@ -48,6 +50,25 @@ struct Prefetch {
         let workspace = Workspace(toolbox: toolbox, headRoot: head.root, scratch: scratch) { try base.root() }
         serve(tasks, checks: checks, session: session.wait(), workspace: workspace)
         return Prefetch(workspace: workspace, testRunner: hasPytest ? "pytest" : "unittest", notes: notes, scratch: scratch)
+    }
+
+    /// The tasks whose file has the same syntax tree at base and head (comments, blank
+    /// lines, formatting: positions are not compared, docstrings are), by path: one
+    /// interpreter per revision digests them all. A file that does not parse on either side
+    /// is not among them.
+    private static func sameCode(
+        _ tasks: [ReviewTask], toolbox: PythonToolbox, head: Snapshot, base: DeferredSnapshot
+    ) -> Set<String> {
+        let moved = tasks.filter { $0.basePath != nil && !$0.hunks.isEmpty }
+        guard !moved.isEmpty, let baseRoot = try? base.root(),
+            let atHead = try? toolbox.treeDigests(moved.map(\.path), root: head.root),
+            let atBase = try? toolbox.treeDigests(moved.compactMap(\.basePath), root: baseRoot)
+        else { return [] }
+        return Set(
+            moved.filter { task in
+                guard let basePath = task.basePath, let digest = atHead[task.path] else { return false }
+                return atBase[basePath] == digest
+            }.map(\.path))
     }
 
     /// Every task's import roots, once each.
