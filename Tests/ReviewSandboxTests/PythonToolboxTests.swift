@@ -5,7 +5,7 @@ import Testing
 
 /// The Python side of the sandbox: batch checks and test runs with per-test results.
 @Suite("Python toolbox")
-struct PythonToolboxTests {
+final class PythonToolboxTests {
     let toolbox: PythonToolbox
     let root: String
 
@@ -28,6 +28,11 @@ struct PythonToolboxTests {
             try contents.write(to: url, atomically: true, encoding: .utf8)
         }
         _ = try ProcessRunner.run("chmod", ["-R", "a+rX", (root as NSString).deletingLastPathComponent])
+    }
+
+    deinit {
+        // Each test gets its own tree (the suite is made anew per test); it goes with it.
+        try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent)
     }
 
     @Test func batchCheckReportsSymbolsSyntaxAndImportErrors() throws {
@@ -73,6 +78,7 @@ struct PythonToolboxTests {
 
     @Test func overrideReplacesOneFileForOneRun() throws {
         let scratch = try TemporaryRepository.makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         try "def f():\n    return 3\n".write(toFile: scratch + "/good.py", atomically: true, encoding: .utf8)
         chmod(scratch, 0o755)
         chmod(scratch + "/good.py", 0o644)
