@@ -121,12 +121,11 @@ struct BehaviourReview {
             return .execute(.recordProbes(recording), note: "record the calls of \(names(targets.map(\.name)))")
         case .baseFirst:
             if case .probes(let recorded?, _)? = last { set = recorded }
-            guard case .probes(let recorded?, _)? = last, !recorded.probes.isEmpty else {
+            guard let recorded = set, !recorded.probes.isEmpty else {
                 var note = "not probed: no inputs (no call of \(names(targets.map(\.name))) was recorded or could be built)"
-                if case .probes(let recorded?, _)? = last, let uncopied = Self.uncopied(recorded) { note += "; " + uncopied }
+                if let uncopied = set.flatMap(Self.uncopied) { note += "; " + uncopied }
                 return finish(note: note)
             }
-            set = recorded
             stage = .headFirst
             return run(recorded.probes, only: nil, side: .base)
         case .headFirst:
@@ -300,19 +299,16 @@ struct BehaviourReview {
     /// The pins that pass at base and fail at head, by function (first one each).
     private var verifiedPins: [String: Pin] {
         guard let base = pinRuns.base, let head = pinRuns.head else { return [:] }
-        func status(_ run: TestRun, _ pin: Pin) -> TestOutcome.Status? {
-            run.outcomes.first { $0.nodeID.hasSuffix("::" + pin.name) }?.status
-        }
         var verified: [String: Pin] = [:]
         for pin in pins where verified[pin.target] == nil {
             let failsAtHead: Bool
-            if let atHead = status(head, pin) {
+            if let atHead = PinnedTest.status(of: pin.name, in: head) {
                 failsAtHead = atHead == .failed || atHead == .error
             } else {
                 // A call that does not return at head stops the whole file.
                 failsAtHead = head.execution.timedOut && results(pin.probe)?.head.status == "timeout"
             }
-            if status(base, pin) == .passed && failsAtHead { verified[pin.target] = pin }
+            if PinnedTest.status(of: pin.name, in: base) == .passed && failsAtHead { verified[pin.target] = pin }
         }
         return verified
     }

@@ -130,8 +130,6 @@ struct BuiltinFindings {
 
     // MARK: - What was not tested
 
-    /// No test ran for the changed file: a warning that says why and what would fix it (an
-    /// info for scripts and loose files, which are compiled by design and no test imports).
     /// The change is comments or formatting only: the same syntax tree at both revisions,
     /// so there is no code to test (said, so that a file without a test run is never silent).
     func sameCode() -> Finding {
@@ -141,6 +139,8 @@ struct BuiltinFindings {
                 "no test ran for `\(task.path)`: only comments or formatting changed (its syntax tree is the same at base and head, docstrings included), so no code changed")
     }
 
+    /// No test ran for the changed file: a warning that says why and what would fix it (an
+    /// info for scripts and loose files, which are compiled by design and no test imports).
     func notTested(_ reason: String) -> Finding {
         let compiledOnly = task.module == nil && !task.isTestFile
         let fix =

@@ -128,6 +128,11 @@ enum PinnedTest {
         return text + "\n\n" + body
     }
 
+    /// How the test named `name` (a test function of a pin file) ended in `run`.
+    static func status(of name: String, in run: TestRun?) -> TestOutcome.Status? {
+        run?.outcomes.first { $0.nodeID.hasSuffix("::" + name) }?.status
+    }
+
     /// Whether `name` is a module-level dunder function (`__dir__`), not a method.
     static func isDunder(_ name: String) -> Bool {
         !name.contains(".") && name.hasPrefix("__") && name.hasSuffix("__")

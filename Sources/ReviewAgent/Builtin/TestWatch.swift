@@ -102,9 +102,12 @@ struct TestWatch {
         targets.map { "`\($0)`" }.joined(separator: ", ")
     }
 
-    private var quiet: String {
-        "\(names) watched in \(tests.count) test(s) that called \(targets.count > 1 ? "them" : "it"): no difference between base and head"
+    /// What was watched, for the notes.
+    private var watchedIn: String {
+        "\(names) watched in \(tests.count) test(s) that called \(targets.count > 1 ? "them" : "it")"
     }
+
+    private var quiet: String { watchedIn + ": no difference between base and head" }
 
     private func watch(_ side: Side, note: String) -> BehaviourReview.Step {
         .execute(.watchTests(tests, module: module, targets: targets, side: side), note: note)
@@ -142,15 +145,12 @@ struct TestWatch {
     }
 
     private func conclude() -> BehaviourReview.Step {
-        func status(_ run: TestRun?, _ name: String) -> TestOutcome.Status? {
-            run?.outcomes.first { $0.nodeID.hasSuffix("::" + name) }?.status
-        }
         var findings: [Finding] = []
         var notes: [String] = []
         for pin in pins {
             guard let found = differences[pin.target] else { continue }
-            let atHead = status(pinRuns.head, pin.name)
-            guard status(pinRuns.base, pin.name) == .passed, atHead == .failed || atHead == .error else {
+            let atHead = PinnedTest.status(of: pin.name, in: pinRuns.head)
+            guard PinnedTest.status(of: pin.name, in: pinRuns.base) == .passed, atHead == .failed || atHead == .error else {
                 notes.append(
                     "`\(pin.target)` differs at head in `\(found.test)`, but the test that watches it did not pass at base and fail at head, so it is not reported")
                 continue
@@ -160,9 +160,7 @@ struct TestWatch {
                     pin.target, test: found.test, base: found.base, head: found.head,
                     file: PinnedTest.watchFile(module: module, pins: [pin])))
         }
-        notes.insert(
-            "\(names) watched in \(tests.count) test(s) that called \(targets.count > 1 ? "them" : "it"); \(differences.count) differ(s) at head",
-            at: 0)
+        notes.insert(watchedIn + "; \(differences.count) differ(s) at head", at: 0)
         return .done(findings: findings, notes: notes)
     }
 

@@ -93,8 +93,8 @@ public struct Planner {
             let isTest = testFiles.isTestFile(path)
             let layout = ModuleLayout(path: path, files: head)
             var module = layout.module
-            let imported = layout.module.map { !(graph?.tests(reaching: $0).isEmpty ?? true) } ?? false
-            if isTest || Planner.isScript(path, in: head, imported: imported)
+            let reaching = layout.module.flatMap { graph?.tests(reaching: $0) } ?? []
+            if isTest || Planner.isScript(path, in: head, imported: !reaching.isEmpty)
                 || Planner.isLoose(path, in: head, roots: roots)
             {
                 module = nil
@@ -113,7 +113,6 @@ public struct Planner {
             } else {
                 if module != nil && testFiles.hasDoctests(path, in: head) { add(path, "its doctests (--doctest-modules)") }
                 let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-                let reaching = layout.module.flatMap { graph?.tests(reaching: $0) } ?? []
                 for (test, _) in reaching where changedTests.contains(test) { add(test, "changed in the range") }
                 for test in testFiles.named(after: name) { add(test, "named after the module") }
                 // The most relevant first: direct importers, then through other modules,

@@ -79,9 +79,10 @@ public struct ProbeResult: Hashable, Sendable {
     public init(
         status: String, value: String? = nil, literal: String? = nil, iterator: Bool = false, error: String? = nil,
         message: String? = nil, stdout: String = "", after: String? = nil, afterLiteral: String? = nil,
-        state: [String: String?]? = nil, fields: [String: String]? = nil
+        state: [String: String?]? = nil, fields: [String: String]? = nil, type: String? = nil
     ) {
         self.fields = fields
+        self.type = type
         self.afterLiteral = afterLiteral
         self.state = state
         self.status = status
@@ -267,8 +268,7 @@ extension PythonToolbox {
                 },
                 fields: entry["fields"]?.members.map { members in
                     members.reduce(into: [String: String]()) { $0[$1.0] = $1.1.stringValue ?? "" }
-                })
-            results[id]?.type = entry["type"]?.stringValue
+                }, type: entry["type"]?.stringValue)
         }
         // The probe that was running when the interpreter died (a crash, a hang in C code)
         // has no result: it is lost, and so are the ones after it.
