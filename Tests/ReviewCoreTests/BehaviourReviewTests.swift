@@ -89,6 +89,52 @@ struct BehaviourReviewTests {
             "\(said)")
     }
 
+    /// The calls are recorded while the related tests run at head, in that one session: the
+    /// probe driver derives its probes from them without running the tests again.
+    @Test func theCallsAreRecordedInTheTestSessionAtHead() throws {
+        let project = try Self.slugProject()
+        try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
+        let run = try project.review(["--trace"])
+        #expect(run.status == 0, "\(run)")
+        #expect(Self.behaviour(run).count == 1, "\(run)")
+        #expect(run.output.err.contains("<probe recorder> (the calls recorded while the related tests ran at head)"), "\(run)")
+        #expect(!run.output.err.contains("(the related tests, recording calls)"), "\(run)")
+    }
+
+    /// Copying a call runs the objects' own code (`__getstate__` here), which a test can
+    /// see: one that fails only then (again with the recorder, not without it) is neither
+    /// a regression nor called flaky. (An order-dependent test whose calls were copied is
+    /// still flaky: `ExecutionReviewTests.flakyTestIsAWarning`.)
+    @Test func aTestThatFailsOnlyWhileItsCallsAreCopiedIsNotReported() throws {
+        let source = """
+            COPIES = []
+
+
+            class Box:
+                def __init__(self, value):
+                    self.value = value
+
+                def __getstate__(self):
+                    COPIES.append(self.value)
+                    return self.__dict__
+
+
+            def double(box):
+                return box.value * 2
+
+            """
+        let tests = "from text.box import COPIES, Box, double\n\n\ndef test_double():\n    assert double(Box(2)) == 4\n    assert COPIES == []\n"
+        let project = try Self.project("box", source, tests: tests)
+        try project.replace("text/box.py", "return box.value * 2", with: "return box.value + box.value")
+        let run = try project.review(["--trace"])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.findings.filter { ["error", "warning"].contains($0["severity"] as? String) }.isEmpty, "\(run)")
+        #expect(
+            run.output.err.contains(
+                "`tests/test_box.py::test_double` fails at head only while review copies the calls it makes (it passes without the recorder): not reported"),
+            "\(run)")
+    }
+
     static func task(_ run: ReviewRun) -> [String: Any]? {
         (run.json?["tasks"] as? [[String: Any]])?.first
     }

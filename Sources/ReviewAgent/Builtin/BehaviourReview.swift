@@ -1,6 +1,30 @@
 import ReviewFindings
 import ReviewSandbox
 
+extension ReviewTask {
+    /// The changed functions behaviour review calls: not the ones nested in another changed
+    /// function (that one is called), nor the methods that build or tear down objects
+    /// (``BehaviourReview/unprobed``).
+    public var probedFunctions: [PythonSymbol] {
+        changedSymbols.filter { symbol in
+            let last = symbol.name.split(separator: ".").last.map(String.init) ?? symbol.name
+            return symbol.kind == "function" && !BehaviourReview.unprobed.contains(last)
+                && !changedSymbols.contains { $0.kind == "function" && symbol.name.hasPrefix($0.name + ".") }
+        }
+    }
+
+    /// What the test session at head records for this task's behaviour review; `nil` when
+    /// it has no function to call (a test file, a new file, a change to no function, the
+    /// same code at both revisions).
+    public var callTargets: CallTargets? {
+        guard !isTestFile, !sameCode, let module, basePath != nil else { return nil }
+        let functions = probedFunctions
+        guard !functions.isEmpty else { return nil }
+        return CallTargets(
+            module: module, targets: functions.map(\.name), headLines: hunks.filter { $0.newLines > 0 }.map(\.headLines))
+    }
+}
+
 /// Behaviour review: the changed functions of a task called at base and at head on the
 /// same inputs, and every difference that holds up reported with its input, both results
 /// and a test that pins the base behaviour, verified by running it at both revisions.
@@ -79,11 +103,7 @@ struct BehaviourReview {
         guard !task.isTestFile else { return .failure(NotProbed(nil)) }
         guard let module = task.module else { return .failure(NotProbed("not an importable module")) }
         guard task.basePath != nil, let base, let head else { return .failure(NotProbed("the file is new at head")) }
-        let functions = task.changedSymbols.filter { symbol in
-            let last = symbol.name.split(separator: ".").last.map(String.init) ?? symbol.name
-            return symbol.kind == "function" && !Self.unprobed.contains(last)
-                && !task.changedSymbols.contains { $0.kind == "function" && symbol.name.hasPrefix($0.name + ".") }
-        }
+        let functions = task.probedFunctions
         guard !functions.isEmpty else { return .failure(NotProbed("the change touches no function")) }
         let recording = PythonToolbox.ProbeRecording(
             module: module, targets: functions.map(\.name), tests: task.testTargets,

@@ -16,7 +16,7 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 7
+    public static let version = 8
 
     /// Behaviour review's settings (`nil`: off).
     public struct Probing: Hashable, Sendable {
@@ -54,6 +54,9 @@ public struct BuiltinPolicy: Policy {
         case checkBase(FileCheck, ExecutionOutcome), afterCheckBase(FileCheck, ExecutionOutcome)
         case testsHead, afterTestsHead, brokenBase(TestRun), afterBrokenBase(TestRun), collectBase(TestRun)
         case testsBase, afterTestsBase, testsBaseInSession, rerunHead, afterRerunHead, bisect(next: Int), conclude, done
+        /// The flaky-looking tests in which the head session copied calls, rerun with the
+        /// recorder: failing only then, the recorder made them fail.
+        case afterRerunRecorded([TestOutcome])
         case behaviour
     }
 
@@ -73,6 +76,17 @@ public struct BuiltinPolicy: Policy {
     public var provenFindings: [Finding] { make.attributingEnvironment(findings) }
 
     public mutating func observe(_ outcome: ExecutionOutcome) { last = outcome }
+
+    /// After the flaky ones are told apart: the culprit search of the confirmed regressions.
+    private mutating func afterFlaky() -> AgentAction {
+        let confirmed = investigation?.confirmed.count ?? 0
+        guard confirmed > 0, let basePath = task.basePath, !task.hunks.isEmpty, read(.base, basePath) != nil else {
+            return concludeRegressions()
+        }
+        phase = .bisect(next: 0)
+        return .reflect(
+            "\(confirmed) regression(s) confirmed. Reverting the \(min(task.hunks.count, Self.maxBisectHunks)) hunk(s) of `\(task.path)` one at a time to find the culprit.")
+    }
 
     public mutating func next(_ state: LoopState) throws -> AgentAction {
         switch phase {
@@ -142,14 +156,32 @@ public struct BuiltinPolicy: Policy {
             return .execute(.runTests(ids, side: .head, overrides: []), note: "flaky?")
         case .afterRerunHead:
             let rerun = lastRun
-            findings += investigation?.splitFlaky(rerun: rerun).map(make.flaky) ?? []
-            let confirmed = investigation?.confirmed.count ?? 0
-            guard confirmed > 0, let basePath = task.basePath, !task.hunks.isEmpty, read(.base, basePath) != nil else {
-                return concludeRegressions()
+            let flaky = investigation?.splitFlaky(rerun: rerun) ?? []
+            // A test in which the recorder copied a call ran with review's code in it: the
+            // ones that passed when rerun without it run once more with it.
+            let recordedIn = make.headRun?.recordedIn ?? []
+            let suspects = flaky.filter { recordedIn.contains($0.nodeID) }
+            findings += flaky.filter { !recordedIn.contains($0.nodeID) }.map(make.flaky)
+            if !suspects.isEmpty, let targets = task.callTargets, let probing {
+                phase = .afterRerunRecorded(suspects)
+                return .execute(
+                    .runTestsRecordingCalls(suspects.map(\.nodeID), targets, seconds: probing.seconds),
+                    note: "do they fail only while their calls are recorded?")
             }
-            phase = .bisect(next: 0)
-            return .reflect(
-                "\(confirmed) regression(s) confirmed. Reverting the \(min(task.hunks.count, Self.maxBisectHunks)) hunk(s) of `\(task.path)` one at a time to find the culprit.")
+            findings += suspects.map(make.flaky)
+            return afterFlaky()
+        case .afterRerunRecorded(let suspects):
+            let run = lastRun
+            let failing = Set(run?.failures.map(\.nodeID) ?? [])
+            for outcome in suspects {
+                if let run, !run.runnerBroke, failing.contains(outcome.nodeID) {
+                    notes.append(
+                        "`\(outcome.nodeID)` fails at head only while review copies the calls it makes (it passes without the recorder): not reported")
+                } else {
+                    findings.append(make.flaky(outcome))
+                }
+            }
+            return afterFlaky()
         case .bisect(let index):
             if index > 0, let run = lastRun { investigation?.recordRevert(of: index - 1, run: run) }
             return bisect(index)

@@ -47,6 +47,9 @@ public enum ExecutionRequest: Hashable, Sendable {
     /// Run a generated test file on its own at a revision (a pinned behaviour), within
     /// `seconds` (a default for one that calls functions, not one that runs tests).
     case runPinnedTests(String, side: Side, seconds: Double? = nil)
+    /// Run tests at head with the calls of a module's changed functions recorded, as the
+    /// head session does (do they fail only then?), copying for at most `seconds`.
+    case runTestsRecordingCalls([String], CallTargets, seconds: Double)
     /// Run some of the project's tests with changed functions watched: what each call
     /// returned or raised (behaviour review, for calls that cannot be copied).
     case watchTests([String], module: String, targets: [String], side: Side)
@@ -58,7 +61,7 @@ public enum ExecutionRequest: Hashable, Sendable {
             .collectTests(_, let side), .runProbes(_, _, _, let side), .runPinnedTests(_, let side, _),
             .watchTests(_, _, _, let side):
             return side
-        case .recordProbes:
+        case .recordProbes, .runTestsRecordingCalls:
             return .head
         }
     }
@@ -101,6 +104,8 @@ public enum ExecutionOutcome: Hashable, Sendable {
         switch self {
         case .process(_, let command): return command
         case .tests(let run): return run.command
+        case .probes(let set, _) where set?.inSession == true:
+            return "python3 -c <probe recorder> (the calls recorded while the related tests ran at head)"
         case .probes: return "python3 -c <probe recorder> (the related tests, recording calls)"
         case .probeRun(let run): return "python3 -c <probe runner> (\(run.results.count) probe(s))"
         case .watched(let run): return run.tests.command + " -p review_watch"

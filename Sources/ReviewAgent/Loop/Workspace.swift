@@ -1,4 +1,5 @@
 import Foundation
+import ReviewJSON
 import ReviewSandbox
 
 /// Where a task's executions happen: the toolbox, the head snapshot, and the base snapshot
@@ -14,6 +15,8 @@ public final class Workspace: @unchecked Sendable {
     /// Results computed ahead for many tasks at once (one interpreter for all compiles and
     /// imports, one pytest session for all tests at head), served instead of a new run.
     private var prefetched: [String: [ExecutionRequest: ExecutionOutcome]] = [:]
+    /// What the test session at head recorded of the changed functions' calls, by module.
+    private var calls: [String: JSONValue] = [:]
 
     /// Creates a workspace.
     ///
@@ -52,6 +55,14 @@ public final class Workspace: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Keeps what the test session at head recorded of a module's calls: the recording of
+    /// probes for that module derives them from it instead of running the tests again.
+    public func recordedCalls(_ state: JSONValue, module: String) {
+        lock.lock()
+        calls[module] = state
+        lock.unlock()
+    }
+
     /// Runs a request for a task.
     public func perform(_ request: ExecutionRequest, task: ReviewTask) throws -> ExecutionOutcome {
         lock.lock()
@@ -82,6 +93,8 @@ public final class Workspace: @unchecked Sendable {
             guard !present.isEmpty else { return .unavailable("none of the tests exist at \(side.rawValue)") }
             let files = try write(overrides)
             return .tests(try toolbox.runTests(present, root: root, overrides: files, extraPaths: paths))
+        case .runTestsRecordingCalls(let tests, let targets, let seconds):
+            return .tests(try toolbox.runTests(tests, root: root, extraPaths: paths, recording: [targets], seconds: seconds).run)
         case .collectTests(let directories, let side):
             let present = directories.filter { FileManager.default.fileExists(atPath: root + "/" + $0) }
             guard !present.isEmpty else { return .unavailable("none of \(directories.joined(separator: ", ")) exists at \(side.rawValue)") }
@@ -91,7 +104,14 @@ public final class Workspace: @unchecked Sendable {
             let result = try toolbox.runCode(source, root: root, extraPaths: paths)
             return .process(result, command: "python3 -c <code>")
         case .recordProbes(let recording):
-            let (probes, execution) = try toolbox.recordProbes(recording, root: root, extraPaths: paths)
+            lock.lock()
+            let recorded = calls[recording.module]
+            lock.unlock()
+            // Recorded for these very functions, or not at all.
+            let seen = Set((recorded?["seen"]?.members ?? []).map(\.0))
+            let (probes, execution) = try toolbox.recordProbes(
+                recording, root: root, extraPaths: paths,
+                recorded: recording.targets.allSatisfy(seen.contains) ? recorded : nil)
             return .probes(probes, execution)
         case .runProbes(let probes, let module, let only, _):
             return .probeRun(

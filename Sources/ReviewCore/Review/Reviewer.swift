@@ -97,7 +97,9 @@ public struct Reviewer {
         result.skipped.removeAll { mapped.contains($0.path) && $0.isBudget }
         let prefetch: Prefetch
         do {
-            prefetch = try Prefetch.run(&tasks, toolbox: toolbox, head: head, base: base)
+            prefetch = try Prefetch.run(
+                &tasks, toolbox: toolbox, head: head, base: base,
+                probeSeconds: configuration.probe == .off ? nil : Double(configuration.probeSeconds))
         } catch {
             selection.abandon()
             throw error

@@ -3,29 +3,16 @@
 /// every probe and describe what it returned, raised, printed and changed). See
 /// ``PythonToolbox/recordProbes(_:root:extraPaths:wallSeconds:)``.
 extension PythonScripts {
-    static let probe = #"""
+    static let probe = callRecorder + #"""
 import ast, base64, contextlib, doctest, functools, importlib, importlib.util, inspect, io, itertools, json, os, pickle, re, signal, sys, time, types
 MODE, SPEC_PATH, OUT_PATH = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(SPEC_PATH) as handle:
     SPEC = json.load(handle)
 MODULE = SPEC["module"]
-MAX_SEEN = 20      # calls replayed per function
-MAX_KEPT = 60      # calls kept while the tests run, before MAX_SEEN are chosen across test files
-PER_TEST = 3       # calls kept per test
 ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 
 def mask(text):
     return ADDRESS.sub("0x?", text)
-
-def resolve(root, qualname):
-    owner, value = None, root
-    for part in qualname.split("."):
-        owner = value
-        value = (vars(value).get(part) if isinstance(value, type) else None) or getattr(value, part)
-    return owner, value
-
-def constructor(name):
-    return name.endswith(".__init__")
 
 def public_state(value):
     # The attributes a caller may read: not `_private` ones (a refactor may rename those),
@@ -48,202 +35,46 @@ def literal(value):
 
 # ---------------------------------------------------------------- record
 def record():
-    import pytest
     targets = SPEC["targets"]
-    seen = {name: {} for name in targets}          # name -> {payload: (origin test, reached the change)}
-    callers = {name: set() for name in targets}
-    skipped = {name: 0 for name in targets}
-    depth = {name: 0 for name in targets}
-    current = {"test": None}
-    per_test = {}
-    tried = {}
-    changed = [range(low, high + 1) for low, high in SPEC.get("head_ranges", [])]
-    traced = {"calls": 0, "untraced": 0}
-    active = []    # (code objects, [reached]) of the calls being traced, outermost first
-
-    def tracer(frame, event, arg):
-        # Line events only in the frames of a traced call's own code, until it is reached.
-        for codes, reached in active:
-            if frame.f_code in codes and not reached[0]:
-                def lines(frame, event, arg):
-                    if event == "line" and any(frame.f_lineno in span for span in changed):
-                        reached[0] = True
-                    return None if reached[0] else lines
-                return lines
-        return None
-
-    def reaching(name):
-        return sum(1 for _, reached in seen[name].values() if reached)
-
-    def keep(name, payload, test, reached, from_docstring):
-        # The first MAX_KEPT calls (PER_TEST of each test), then a call that ran the changed
-        # lines takes the place of the oldest kept one that did not.
-        calls = seen[name]
-        if payload in calls:
-            calls[payload] = (calls[payload][0], calls[payload][1] or reached)
-            return
-        if not (reached or from_docstring) and per_test.get((name, test), 0) >= PER_TEST:
-            return
-        if len(calls) >= MAX_KEPT:
-            stale = next((key for key, (_, was) in calls.items() if not was), None) if reached else None
-            if stale is None:
-                return
-            del calls[stale]
-        calls[payload] = (test, reached)
-        per_test[(name, test)] = per_test.get((name, test), 0) + 1
-
-    def recording(name, function, bound_self):
-        # The code the changed lines may be in: the function's and its nested functions'.
-        codes, pending = set(), [function.__code__]
-        while pending:
-            code = pending.pop()
-            codes.add(code)
-            pending += [const for const in code.co_consts if isinstance(const, types.CodeType)]
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            payload, reached, test = None, [False], current["test"]
-            if depth[name] == 0:
-                if test:
-                    callers[name].add(test)
-                # A few calls per test, so that the calls kept come from many tests (the
-                # one that reaches the changed branch may run late).
-                from_docstring = test is not None and test.startswith("doctest:")
-                # Beyond its PER_TEST calls, a test's calls are still copied and traced (up
-                # to 50) while few kept calls ran the changed lines: one that does is kept.
-                tried[(name, test)] = tried.get((name, test), 0) + 1
-                wanted = from_docstring or (per_test.get((name, test), 0) < PER_TEST and len(seen[name]) < MAX_KEPT) \
-                    or (reaching(name) < MAX_SEEN and tried[(name, test)] <= 50 and changed)
-                if wanted:
-                    try:
-                        if constructor(name):
-                            # A constructor's probe builds a new object from the arguments.
-                            payload = pickle.dumps((None, args[1:], kwargs), 4)
-                        elif bound_self:
-                            payload = pickle.dumps((args[0], args[1:], kwargs), 4)
-                        else:
-                            payload = pickle.dumps((None, args, kwargs), 4)
-                        pickle.loads(payload)
-                    except Exception:
-                        payload = None
-                        skipped[name] += 1
-            # Whether the call runs a changed line: its lines traced, unless another tracer
-            # (coverage) is on, which is left alone.
-            started = tracing = False
-            if payload is not None and changed:
-                if sys.gettrace() is None:
-                    sys.settrace(tracer)
-                    started = tracing = True
-                else:
-                    tracing = sys.gettrace() is tracer
-                if tracing:
-                    active.append((codes, reached))
-                    traced["calls"] += 1
-                else:
-                    traced["untraced"] += 1
-            depth[name] += 1
-            try:
-                return function(*args, **kwargs)
-            finally:
-                depth[name] -= 1
-                if tracing:
-                    active.pop()
-                if started:
-                    sys.settrace(None)
-                if payload is not None:
-                    keep(name, payload, test, reached[0], test is not None and test.startswith("doctest:"))
-        wrapper.__review_probe__ = True
-        return wrapper
-
-    def wrap(module):
-        for name in targets:
-            try:
-                owner, value = resolve(module, name)
-            except Exception:
-                continue
-            attribute = name.rsplit(".", 1)[-1]
-            if isinstance(value, staticmethod):
-                replacement = staticmethod(recording(name, value.__func__, False))
-            elif isinstance(value, classmethod):
-                continue
-            elif isinstance(value, types.FunctionType) and not getattr(value, "__review_probe__", False):
-                replacement = recording(name, value, isinstance(owner, type))
-            else:
-                continue
-            try:
-                setattr(owner, attribute, replacement)
-            except Exception:
-                pass
-            if isinstance(owner, types.ModuleType):
-                rebind(value, replacement)
-
-    def rebind(original, replacement):
-        # Modules of the same package loaded before the wrapping took the function by
-        # name (`from ._hooks import normalize`): their names are pointed at the wrapper.
-        top = MODULE.split(".")[0]
-        for name, loaded in list(sys.modules.items()):
-            if loaded is None or (name != top and not name.startswith(top + ".")):
-                continue
-            try:
-                for attribute, value in list(vars(loaded).items()):
-                    if value is original:
-                        setattr(loaded, attribute, replacement)
-            except Exception:
-                pass
-
-    class Finder:
-        def find_spec(self, fullname, path=None, target=None):
-            if fullname != MODULE:
-                return None
-            sys.meta_path.remove(self)
-            try:
-                spec = importlib.util.find_spec(fullname)
-            finally:
-                sys.meta_path.insert(0, self)
-            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-                return spec
-            original = spec.loader.exec_module
-            def exec_module(module):
-                original(module)
-                wrap(module)
-            spec.loader.exec_module = exec_module
-            return spec
-    if MODULE in sys.modules:
-        wrap(sys.modules[MODULE])
-    else:
-        sys.meta_path.insert(0, Finder())
-
-    started = time.monotonic()
-    class Plugin:
-        @pytest.hookimpl(hookwrapper=True)
-        def pytest_runtest_protocol(self, item, nextitem):
-            current["test"] = item.nodeid
-            yield
-            current["test"] = None
-            # Enough: MAX_KEPT calls of each function, a few of them running the changed lines.
-            full = all(len(seen[name]) >= MAX_KEPT and (reaching(name) >= 3 or not changed) for name in targets)
-            if full or time.monotonic() - started > SPEC["budget"]:
-                item.session.shouldstop = "review: enough calls recorded"
+    recorder = CallRecorder(MODULE, targets, SPEC.get("head_ranges", []))
     status = None
-    if SPEC["tests"]:
-        with contextlib.redirect_stdout(io.StringIO()):
-            try:
-                status = int(pytest.main(SPEC["pytest_options"] + ["-q", "-p", "no:cacheprovider"] + SPEC["tests"], plugins=[Plugin()]))
-            except BaseException as error:
-                status = repr(error)
+    if SPEC.get("recorded") is not None:
+        # The calls were recorded while the test session at head ran: no second run.
+        recorder.load(SPEC["recorded"])
+        recorder.install()
+    else:
+        import pytest
+        recorder.install()
+        started = time.monotonic()
+        class Plugin:
+            @pytest.hookimpl(hookwrapper=True)
+            def pytest_runtest_protocol(self, item, nextitem):
+                CURRENT["test"] = item.nodeid
+                yield
+                CURRENT["test"] = None
+                if recorder.full() or time.monotonic() - started > SPEC["budget"]:
+                    item.session.shouldstop = "review: enough calls recorded"
+        if SPEC["tests"]:
+            with contextlib.redirect_stdout(io.StringIO()):
+                try:
+                    status = int(pytest.main(SPEC["pytest_options"] + ["-q", "-p", "no:cacheprovider"] + SPEC["tests"], plugins=[Plugin()]))
+                except BaseException as error:
+                    status = repr(error)
     if MODULE not in sys.modules:
         importlib.import_module(MODULE)
     module = sys.modules[MODULE]
-    run_doctests(module, targets, current)
-    chosen = {name: spread(calls) for name, calls in seen.items()}
+    run_doctests(module, targets, CURRENT)
+    chosen = {name: spread(calls) for name, calls in recorder.seen.items()}
     probes = Generator(module, targets, chosen, SPEC).generate()
     for probe in probes:
         probe["arguments"], probe["bound"], probe["instance"] = arguments_source(probe["payload"])
+    traced = recorder.traced
     result = {"status": status, "probes": probes,
-              "callers": {name: sorted(tests) for name, tests in callers.items()},
-              "recorded": {name: len(calls) for name, calls in seen.items()},
+              "callers": {name: sorted(tests) for name, tests in recorder.callers.items()},
+              "recorded": {name: len(calls) for name, calls in recorder.seen.items()},
               "reaching": {name: sum(1 for _, reached in chosen[name].values() if reached) for name in targets}
                           if traced["calls"] and not traced["untraced"] else None,
-              "skipped": skipped}
+              "skipped": recorder.skipped}
     with open(OUT_PATH, "w") as handle:
         json.dump(result, handle)
 
@@ -420,6 +251,10 @@ def as_text(instance):
 def drawn(function, signature, count=8):
     # With Hypothesis in the interpreter: values of each annotated parameter's type, drawn
     # from `from_type` with a fixed seed (derandomized), so both revisions get the same.
+    # Hypothesis is imported (a quarter of a second) only for a function with annotations.
+    if all(p.annotation is p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+           for p in signature.parameters.values()):
+        return {}
     try:
         import typing
         from hypothesis import HealthCheck, Phase, given, settings, strategies

@@ -33,6 +33,9 @@ public struct ProbeSet: Hashable, Sendable {
     /// Per changed function: how many of the recorded calls replayed ran a changed line;
     /// `nil` when that could not be traced (another tracer, such as coverage, was on).
     public var reaching: [String: Int]?
+    /// Whether the calls were recorded during the test session at head rather than by a
+    /// run of the tests of its own.
+    public var inSession = false
 
     /// Creates a set.
     public init(
@@ -193,8 +196,11 @@ extension PythonToolbox {
     /// probes from what was recorded.
     ///
     /// - Returns: the probes, or `nil` when the recorder wrote none; and the run.
-    public func recordProbes(_ request: ProbeRecording, root: String, extraPaths: [String]) throws(SandboxError)
-        -> (probes: ProbeSet?, execution: ExecutionResult)
+    ///
+    /// - Parameter recorded: what ``PythonScripts/callsPlugin`` recorded for the module during
+    ///   the test session at head; the tests do not run again then.
+    public func recordProbes(_ request: ProbeRecording, root: String, extraPaths: [String], recorded: JSONValue? = nil)
+        throws(SandboxError) -> (probes: ProbeSet?, execution: ExecutionResult)
     {
         func lines(_ ranges: [ClosedRange<Int>]) -> JSONValue {
             .array(ranges.map { .array([.int($0.lowerBound), .int($0.upperBound)]) })
@@ -205,6 +211,7 @@ extension PythonToolbox {
             ("pytest_options", .array(Self.pytestOptions.map(JSONValue.string))),
             ("head_source", .string(request.headSource)), ("head_ranges", lines(request.headLines)),
             ("base_source", .string(request.baseSource)), ("base_ranges", lines(request.baseLines)),
+            ("recorded", recorded ?? .null),
         ])
         let (data, execution) = try probeDriver(
             "record", spec: spec, root: root, extraPaths: extraPaths, wallSeconds: request.seconds * 2 + 30)
@@ -225,12 +232,11 @@ extension PythonToolbox {
             $0[$1.0] = $1.1.arrayValue?.compactMap(\.stringValue) ?? []
         }
         let reaching = object["reaching"]?.members == nil ? nil : counts("reaching")
-        return (
-            ProbeSet(
-                probes: probes, callers: callers, recorded: counts("recorded"), uncopyable: counts("skipped"),
-                reaching: reaching),
-            execution
-        )
+        var set = ProbeSet(
+            probes: probes, callers: callers, recorded: counts("recorded"), uncopyable: counts("skipped"),
+            reaching: reaching)
+        set.inSession = recorded != nil
+        return (set, execution)
     }
 
     /// Calls `probes` (all, or those in `only`) in one interpreter at the revision at

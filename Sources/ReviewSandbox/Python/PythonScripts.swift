@@ -1,13 +1,9 @@
 /// Small Python programs that run inside the sandbox (passed with `python3 -c`).
 public enum PythonScripts {
-    /// Checks many files in one interpreter: for each `path<TAB>module` argument, parse it
-    /// (symbols or syntax error), byte-compile it and import the module. Prints one JSON
-    /// line per file as soon as it is done, so a crash keeps the results before it.
-    static let check = #"""
-import ast, importlib, importlib.util, io, json, sys, traceback, contextlib
-sys.__stdout__.write("@@review-pytest@@%s\n" % (importlib.util.find_spec("pytest") is not None))
-sys.__stdout__.write("@@review-stdlib@@" + json.dumps(sorted(getattr(sys, "stdlib_module_names", sys.builtin_module_names))) + "\n")
-sys.__stdout__.flush()
+    /// `symbols_of(tree)`: the functions and classes of a parsed file, by qualified name,
+    /// with their lines (decorators included).
+    static let symbolsFunction = #"""
+import ast
 def symbols_of(tree):
     found = []
     def visit(node, prefix):
@@ -20,6 +16,34 @@ def symbols_of(tree):
                 visit(child, name + ".")
     visit(tree, "")
     return found
+
+"""#
+
+    /// For each file argument, one line: the digest of its syntax tree (comments, blank
+    /// lines and positions left out, docstrings kept), its functions and classes as JSON
+    /// when `$REVIEW_SYMBOLS` is `1` (else `[]`), and its path; nothing for a file that
+    /// does not parse.
+    static let treeDigests = symbolsFunction + #"""
+import ast, hashlib, json, os, sys
+symbols = os.environ.get("REVIEW_SYMBOLS") == "1"
+for path in sys.argv[1:]:
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read())
+        found = json.dumps(symbols_of(tree), separators=(",", ":")) if symbols else "[]"
+        print(hashlib.sha256(ast.dump(tree).encode()).hexdigest(), found, path)
+    except Exception:
+        pass
+"""#
+
+    /// Checks many files in one interpreter: for each `path<TAB>module` argument, parse it
+    /// (symbols or syntax error), byte-compile it and import the module. Prints one JSON
+    /// line per file as soon as it is done, so a crash keeps the results before it.
+    static let check = symbolsFunction + #"""
+import ast, importlib, importlib.util, io, json, sys, traceback, contextlib
+sys.__stdout__.write("@@review-pytest@@%s\n" % (importlib.util.find_spec("pytest") is not None))
+sys.__stdout__.write("@@review-stdlib@@" + json.dumps(sorted(getattr(sys, "stdlib_module_names", sys.builtin_module_names))) + "\n")
+sys.__stdout__.flush()
 for argument in sys.argv[1:]:
     path, _, module = argument.partition("\t")
     entry = {"path": path, "symbols": [], "compile": None, "import": None}
@@ -237,12 +261,20 @@ with open(os.environ["REVIEW_FINGERPRINTS_OUT"], "w") as handle:
     /// any test (at import, during collection) are marked: they affect every importer. Each
     /// file a test ran code of gets its fingerprints (``fingerprintFunctions``), and each
     /// test the qualified names of the functions it ran, so the map stays meaningful at
-    /// later revisions where the file did not change.
+    /// later revisions where the file did not change. When the file `$REVIEW_IMPACT_STOP`
+    /// names appears, the session stops after the test it is running, and what was
+    /// recorded so far is written, marked `stopped`. The node ids listed in the file
+    /// `$REVIEW_IMPACT_SKIP` names (one per line) are deselected: their entries hold.
     static let impactRecorder = fingerprintFunctions + #"""
 import cProfile, json, os, sys, threading
 import pytest
 ROOT = os.path.realpath(os.getcwd()) + os.sep
 OUT = os.environ["REVIEW_IMPACT_OUT"]
+STOP = os.environ.get("REVIEW_IMPACT_STOP")
+SKIP = set()
+if os.environ.get("REVIEW_IMPACT_SKIP"):
+    with open(os.environ["REVIEW_IMPACT_SKIP"]) as handle:
+        SKIP = set(handle.read().splitlines())
 inside = {}
 def ours(filename):
     known = inside.get(filename)
@@ -256,6 +288,7 @@ class Recorder:
         self.seen = {}
         self.threaded = set()
         self.outside = set()
+        self.stopped = False
     def harvest(self, into):
         self.profiler.disable()
         for entry in self.profiler.getstats():
@@ -266,6 +299,12 @@ class Recorder:
     def thread_hook(self, frame, event, arg):
         if event == "call" and ours(frame.f_code.co_filename):
             self.threaded.add(frame.f_code)
+    def pytest_collection_modifyitems(self, session, config, items):
+        if SKIP:
+            kept = [item for item in items if item.nodeid not in SKIP]
+            if len(kept) < len(items):
+                config.hook.pytest_deselected(items=[item for item in items if item.nodeid in SKIP])
+                items[:] = kept
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
         # What ran since the last test (imports during collection, module code) ran for
@@ -281,6 +320,9 @@ class Recorder:
             codes = set(self.threaded)
             self.harvest(codes)
             self.seen.setdefault(item.nodeid, set()).update(codes)
+            if STOP and os.path.exists(STOP):
+                item.session.shouldstop = "review: the review is done"
+                self.stopped = True
             self.profiler.enable(subcalls=False, builtins=False)
 recorder = Recorder()
 recorder.profiler.enable(subcalls=False, builtins=False)
@@ -318,7 +360,7 @@ for filename, entry in entries.items():
         function["outside"] = (filename, function["name"]) in outside
     files[os.path.relpath(os.path.realpath(filename), ROOT)] = entry
 with open(OUT, "w") as handle:
-    json.dump({"status": int(status), "tests": tests, "files": files}, handle)
+    json.dump({"status": int(status), "tests": tests, "files": files, "stopped": recorder.stopped}, handle)
 sys.exit(int(status))
 """#
 }

@@ -169,12 +169,7 @@ public final class PythonToolbox: Sendable {
             guard let entry = try? JSONValue.parse(String(line.dropFirst(marker.count))),
                 let path = entry["path"]?.stringValue
             else { continue }
-            let symbols = (entry["symbols"]?.arrayValue ?? []).compactMap { symbol -> PythonSymbol? in
-                guard let name = symbol["name"]?.stringValue, let line = symbol["line"]?.intValue else { return nil }
-                return PythonSymbol(
-                    name: name, kind: symbol["kind"]?.stringValue ?? "function", line: line,
-                    endLine: symbol["endLine"]?.intValue ?? line)
-            }
+            let symbols = Self.symbols(entry["symbols"])
             func outcome(_ error: JSONValue?) -> ExecutionResult {
                 let text = error?.stringValue
                 return ExecutionResult(
@@ -188,6 +183,16 @@ public final class PythonToolbox: Sendable {
                 importResult: module != nil && compiled.exitCode == 0 ? outcome(entry["import"]) : nil)
         }
         return checks
+    }
+
+    /// The symbols `symbols_of` wrote (see ``PythonScripts/symbolsFunction``).
+    static func symbols(_ list: JSONValue?) -> [PythonSymbol] {
+        (list?.arrayValue ?? []).compactMap { symbol -> PythonSymbol? in
+            guard let name = symbol["name"]?.stringValue, let line = symbol["line"]?.intValue else { return nil }
+            return PythonSymbol(
+                name: name, kind: symbol["kind"]?.stringValue ?? "function", line: line,
+                endLine: symbol["endLine"]?.intValue ?? line)
+        }
     }
 
     /// Collects (without running) the tests under `paths` with pytest: exit 0 or 5 (nothing
@@ -303,48 +308,59 @@ public final class PythonToolbox: Sendable {
     /// Runs `tests` (files) of the revision at `root` under pytest with the impact
     /// recorder, and returns the recorded map as JSON (see ``PythonScripts/impactRecorder``).
     ///
+    /// - Parameters:
+    ///   - stop: when raised, the recorder stops after the test it is running and writes
+    ///     what it has (marked `stopped`).
+    ///   - skip: node ids (with parameters) not to run, whose entries hold.
     /// - Returns: the map and the run, or `nil` map when the recorder wrote none (pytest is
     ///   missing, the run was killed).
-    public func recordImpact(_ tests: [String], root: String, extraPaths: [String] = [], wallSeconds: Double)
-        throws(SandboxError) -> (map: Data?, execution: ExecutionResult)
-    {
+    public func recordImpact(
+        _ tests: [String], root: String, extraPaths: [String] = [], wallSeconds: Double, stop: StopSignal? = nil,
+        skip: [String] = []
+    ) throws(SandboxError) -> (map: Data?, execution: ExecutionResult) {
         try withOutputDirectory { output throws(SandboxError) in
             let arguments =
                 [interpreter.path, "-c", PythonScripts.impactRecorder] + Self.pytestOptions + tests
             var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
             command.environment["REVIEW_IMPACT_OUT"] = Self.outputRoot + "/impact.json"
+            command.environment["REVIEW_IMPACT_STOP"] = Self.outputRoot + "/" + StopSignal.fileName
+            if !skip.isEmpty {
+                try? Data(skip.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: output + "/skip.txt"))
+                command.environment["REVIEW_IMPACT_SKIP"] = Self.outputRoot + "/skip.txt"
+            }
             command.limits.wallSeconds = wallSeconds
             command.limits.cpuSeconds = Int(wallSeconds)
+            stop?.attach(output)
+            defer { stop?.detach() }
             let execution = try sandbox.run(command)
             return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
         }
     }
 
+    /// A digest of each file's syntax tree (comments, blank lines and positions left out,
+    /// docstrings kept), by path, and with `symbols` its functions and classes; a file that
+    /// does not parse has neither.
+    public func treeDigests(_ files: [String], root: String, symbols: Bool = false) throws(SandboxError)
+        -> (digests: [String: String], symbols: [String: [PythonSymbol]])
+    {
+        var command = command([interpreter.path, "-c", PythonScripts.treeDigests] + files, root: root)
+        if symbols { command.environment["REVIEW_SYMBOLS"] = "1" }
+        let result = try sandbox.run(command)
+        var digests: [String: String] = [:]
+        var found: [String: [PythonSymbol]] = [:]
+        for line in result.stdout.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 2)
+            guard parts.count == 3 else { continue }
+            let path = String(parts[2])
+            digests[path] = String(parts[0])
+            if symbols { found[path] = Self.symbols(try? JSONValue.parse(String(parts[1]))) }
+        }
+        return (digests, found)
+    }
+
     /// Fingerprints of files (relative paths) of the revision at `root`, as JSON: path ->
     /// `{"module", "functions"}` or `null` for a file that does not parse (see
     /// `PythonScripts.fingerprintFunctions`); `nil` when the interpreter did not answer.
-    /// A digest of each file's syntax tree (comments, blank lines and positions left out,
-    /// docstrings kept), by path; a file that does not parse has none.
-    public func treeDigests(_ files: [String], root: String) throws(SandboxError) -> [String: String] {
-        let code = """
-            import ast, hashlib, sys
-            for path in sys.argv[1:]:
-                try:
-                    with open(path, "rb") as handle:
-                        tree = ast.dump(ast.parse(handle.read()))
-                    print(hashlib.sha256(tree.encode()).hexdigest(), path)
-                except Exception:
-                    pass
-            """
-        let result = try sandbox.run(command([interpreter.path, "-c", code] + files, root: root))
-        var digests: [String: String] = [:]
-        for line in result.stdout.split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 1)
-            if parts.count == 2 { digests[String(parts[1])] = String(parts[0]) }
-        }
-        return digests
-    }
-
     public func fingerprints(_ files: [String], root: String) throws(SandboxError) -> Data? {
         guard !files.isEmpty else { return Data("{}".utf8) }
         return try withOutputDirectory { output throws(SandboxError) in
@@ -392,5 +408,42 @@ public final class PythonToolbox: Sendable {
     /// See ``compileCommand(_:)``.
     public static func testCommand(_ nodeIDs: [String]) -> String {
         (["python3", "-m", "pytest"] + nodeIDs).map(ShellQuoting.quote).joined(separator: " ")
+    }
+}
+
+/// Asks a recorder running in the sandbox to stop after the test it is running: a file it
+/// looks for between tests appears in its output directory.
+public final class StopSignal: Sendable {
+    static let fileName = "stop"
+    private let state = Mutex<(directory: String?, raised: Bool)>((nil, false))
+
+    /// Creates a signal not raised yet.
+    public init() {}
+
+    /// Stops the recorder now, or as soon as it starts.
+    public func raise() {
+        let directory = state.withLock { state -> String? in
+            state.raised = true
+            return state.directory
+        }
+        if let directory { Self.touch(directory) }
+    }
+
+    /// The recorder's output directory, while it runs.
+    func attach(_ directory: String) {
+        let raised = state.withLock { state -> Bool in
+            state.directory = directory
+            return state.raised
+        }
+        if raised { Self.touch(directory) }
+    }
+
+    func detach() {
+        state.withLock { $0.directory = nil }
+    }
+
+    private static func touch(_ directory: String) {
+        // Gone already when the recorder has finished: nothing to stop then.
+        _ = FileManager.default.createFile(atPath: directory + "/" + fileName, contents: Data())
     }
 }

@@ -49,6 +49,10 @@ public struct TestRun: Hashable, Sendable {
     public var collectionErrors: [String: String]
     /// Which runner produced the outcomes.
     public var runner: String
+    /// The tests (node ids) in which review's call recorder copied a call of a changed
+    /// function (``PythonScripts/callsPlugin``): pickling runs the objects' own code, so
+    /// their outcome here is not the plain one.
+    public var recordedIn: Set<String> = []
 
     /// Creates a run.
     public init(

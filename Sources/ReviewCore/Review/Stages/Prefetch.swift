@@ -1,12 +1,18 @@
 import Foundation
 import ReviewAgent
 import ReviewGit
+import ReviewJSON
 import ReviewSandbox
 
 /// The prefetch stage: the head-side checks of every task at once, on two cores. One
 /// sandboxed interpreter parses, byte-compiles and imports every changed file while one
 /// pytest session runs every related test at head; each task's loop is then served its
 /// share from the workspace, and only investigations run per task.
+///
+/// With behaviour review on, that session also records the calls of the changed functions
+/// (``PythonScripts/callsPlugin``): their names come from the parse that digests each
+/// changed file before the session starts, and the probe driver later derives its probes
+/// from what was recorded instead of running the tests a second time.
 struct Prefetch {
     /// Where the tasks' executions happen, holding the prefetched results.
     let workspace: Workspace
@@ -21,12 +27,19 @@ struct Prefetch {
     /// the parse found to the tasks.
     ///
     /// - Throws: ``ReviewFailure`` (exit 3) when the sandbox cannot run at all.
+    ///
+    /// - Parameter probeSeconds: with behaviour review on, the seconds the session may spend
+    ///   copying calls; `nil` when it is off.
     static func run(
-        _ tasks: inout [ReviewTask], toolbox: PythonToolbox, head: Snapshot, base: DeferredSnapshot
+        _ tasks: inout [ReviewTask], toolbox: PythonToolbox, head: Snapshot, base: DeferredSnapshot,
+        probeSeconds: Double?
     ) throws(ReviewFailure) -> Prefetch {
-        let same = sameCode(tasks, toolbox: toolbox, head: head, base: base)
+        let (same, symbols) = sameCode(tasks, toolbox: toolbox, head: head, base: base, symbols: probeSeconds != nil)
         for index in tasks.indices where same.contains(tasks[index].path) { tasks[index].sameCode = true }
-        let session = startSession(toolbox: toolbox, tasks: tasks.filter { !$0.sameCode }, head: head.root)
+        Planner.attachSymbols(&tasks, symbols: symbols)
+        let recording = probeSeconds.map { seconds in (tasks.compactMap(\.callTargets), seconds) }
+        let session = startSession(
+            toolbox: toolbox, tasks: tasks.filter { !$0.sameCode }, head: head.root, recording: recording)
         let checks: [String: PythonToolbox.FileCheck]
         do {
             checks = try toolbox.check(
@@ -48,27 +61,31 @@ struct Prefetch {
             throw ReviewFailure(error)
         }
         let workspace = Workspace(toolbox: toolbox, headRoot: head.root, scratch: scratch) { try base.root() }
-        serve(tasks, checks: checks, session: session.wait(), workspace: workspace)
+        let (run, calls) = session.wait() ?? (nil, [:])
+        for (module, state) in calls { workspace.recordedCalls(state, module: module) }
+        serve(tasks, checks: checks, session: run, workspace: workspace)
         return Prefetch(workspace: workspace, testRunner: hasPytest ? "pytest" : "unittest", notes: notes, scratch: scratch)
     }
 
     /// The tasks whose file has the same syntax tree at base and head (comments, blank
     /// lines, formatting: positions are not compared, docstrings are), by path: one
     /// interpreter per revision digests them all. A file that does not parse on either side
-    /// is not among them.
+    /// is not among them. With `symbols`, the same parse at head also gives the functions
+    /// and classes of those files.
     private static func sameCode(
-        _ tasks: [ReviewTask], toolbox: PythonToolbox, head: Snapshot, base: DeferredSnapshot
-    ) -> Set<String> {
+        _ tasks: [ReviewTask], toolbox: PythonToolbox, head: Snapshot, base: DeferredSnapshot, symbols: Bool
+    ) -> (same: Set<String>, symbols: [String: [PythonSymbol]]) {
         let moved = tasks.filter { $0.basePath != nil && !$0.hunks.isEmpty }
         guard !moved.isEmpty, let baseRoot = try? base.root(),
-            let atHead = try? toolbox.treeDigests(moved.map(\.path), root: head.root),
+            let atHead = try? toolbox.treeDigests(moved.map(\.path), root: head.root, symbols: symbols),
             let atBase = try? toolbox.treeDigests(moved.compactMap(\.basePath), root: baseRoot)
-        else { return [] }
-        return Set(
+        else { return ([], [:]) }
+        let same = Set(
             moved.filter { task in
-                guard let basePath = task.basePath, let digest = atHead[task.path] else { return false }
-                return atBase[basePath] == digest
+                guard let basePath = task.basePath, let digest = atHead.digests[task.path] else { return false }
+                return atBase.digests[basePath] == digest
             }.map(\.path))
+        return (same, atHead.symbols)
     }
 
     /// Every task's import roots, once each.
@@ -76,9 +93,12 @@ struct Prefetch {
         Array(Set(tasks.flatMap(\.importPaths))).sorted()
     }
 
-    /// One pytest session over the related tests of every task at head, on another thread;
-    /// `nil` when there is nothing to run or it could not run.
-    private static func startSession(toolbox: PythonToolbox, tasks: [ReviewTask], head: String) -> Background<TestRun?> {
+    /// One pytest session over the related tests of every task at head, on another thread,
+    /// recording the calls of `recording`'s targets for their seconds; `nil` when there is
+    /// nothing to run or it could not run.
+    private static func startSession(
+        toolbox: PythonToolbox, tasks: [ReviewTask], head: String, recording: ([CallTargets], Double)?
+    ) -> Background<(TestRun, [String: JSONValue])?> {
         // Every task's targets once; a node id is dropped when its whole file runs anyway.
         var tests: [String] = []
         for task in tasks { for test in task.testTargets where !tests.contains(test) { tests.append(test) } }
@@ -86,7 +106,11 @@ struct Prefetch {
         tests = tests.filter { !$0.contains("::") || !wholeFiles.contains(PythonToolbox.file(of: $0)) }
         let paths = importPaths(of: tasks)
         return Background { [tests] in
-            tests.isEmpty ? nil : try? toolbox.runTests(tests, root: head, extraPaths: paths)
+            guard !tests.isEmpty else { return nil }
+            guard let (targets, seconds) = recording, !targets.isEmpty else {
+                return (try? toolbox.runTests(tests, root: head, extraPaths: paths)).map { ($0, [:]) }
+            }
+            return try? toolbox.runTests(tests, root: head, extraPaths: paths, recording: targets, seconds: seconds)
         }
     }
 
@@ -113,13 +137,14 @@ struct Prefetch {
             let wholeFiles = Set(targets.filter { !$0.contains("::") })
             let nodes = Set(targets.filter { $0.contains("::") })
             let files = Set(task.tests)
-            let share = TestRun(
+            var share = TestRun(
                 execution: session.execution,
                 command: PythonToolbox.testCommand(targets),
                 outcomes: session.outcomes.filter {
                     wholeFiles.contains($0.file) || nodes.contains(ImpactMap.withoutParameters($0.nodeID))
                 },
                 collectionErrors: session.collectionErrors.filter { files.contains($0.key) }, runner: session.runner)
+            share.recordedIn = session.recordedIn
             workspace.prefetch(.tests(share), for: .runTests(targets, side: .head, overrides: []), task: task.path)
         }
     }
