@@ -4,7 +4,7 @@
 /// ``PythonToolbox/recordProbes(_:root:extraPaths:wallSeconds:)``.
 extension PythonScripts {
     static let probe = callRecorder + #"""
-import ast, base64, contextlib, doctest, functools, importlib, importlib.util, inspect, io, itertools, json, os, pickle, re, signal, sys, time, types
+import ast, base64, contextlib, doctest, functools, importlib, importlib.util, inspect, io, itertools, json, os, pickle, re, signal, string, sys, time, types
 MODE, SPEC_PATH, OUT_PATH = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(SPEC_PATH) as handle:
     SPEC = json.load(handle)
@@ -248,6 +248,8 @@ def as_text(instance):
         return None
     return text if 0 < len(text) <= 40 else None
 
+STRING_ALPHABET = string.ascii_letters + string.digits + string.punctuation + " \t\n\u00e9\u00df\u03a9\u4e2d"
+
 def drawn(function, signature, count=8):
     # With Hypothesis in the interpreter: values of each annotated parameter's type, drawn
     # from `from_type` with a fixed seed (derandomized), so both revisions get the same.
@@ -260,6 +262,15 @@ def drawn(function, signature, count=8):
         from hypothesis import HealthCheck, Phase, given, settings, strategies
     except Exception:
         return {}
+    if not getattr(drawn, "registered", False):
+        # Strings from a fixed alphabet: Hypothesis's own builds a table of every Unicode
+        # character in its cache directory on first use, which in a fresh sandbox is every
+        # time (1.5 s). The neighbours bring the other non-ASCII strings.
+        try:
+            strategies.register_type_strategy(str, strategies.text(alphabet=STRING_ALPHABET, max_size=24))
+        except Exception:
+            pass
+        drawn.registered = True
     try:
         hints = typing.get_type_hints(function)
     except Exception:
