@@ -6,7 +6,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := git pkg-config libgit2-dev libcurl4-openssl-dev bubblewrap python3 python3-pytest python3-jsonschema
 # The test suite also runs projects that use these pytest plugins.
-TEST_PACKAGES := python3-pytest-cov python3-hypothesis
+TEST_PACKAGES := python3-pytest-cov python3-hypothesis python3-pytest-xdist
 RELEASE_BIN = .build/release/review
 
 .PHONY: deps build demo test bench quality replay install clean

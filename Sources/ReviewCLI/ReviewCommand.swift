@@ -65,7 +65,7 @@ struct ReviewSettings: ParsableArguments {
     @Option(help: "Behaviour review: call each changed function at base and at head on inputs recorded from its tests and derived from the change, and report differences with a verified pinned test: auto or off (the pre-push default).")
     var probe: ProbeMode?
 
-    @Option(help: "Seconds per file that recording the calls for behaviour review may take (default: 20).")
+    @Option(help: "Seconds that copying the calls for behaviour review may take in a test session (default: 20).")
     var probeSeconds: Int?
 
     @Option(help: "An OpenAI-compatible server for the model-driven agent, e.g. http://127.0.0.1:8080/v1 (or REVIEW_MODEL_URL).")

@@ -101,6 +101,27 @@ struct BehaviourReviewTests {
         #expect(!run.output.err.contains("(the related tests, recording calls)"), "\(run)")
     }
 
+    /// A project whose `addopts` spread its tests over pytest-xdist workers: each worker
+    /// records its own share of the calls, and they are put together.
+    @Test func callsAreRecordedInEveryPytestXdistWorker() throws {
+        let tests = (0..<6).map { "\n\ndef test_slugify_\($0)():\n    assert slugify(\"Hello  World \($0)\")\n" }.joined()
+        let project = try PythonProject(files: [
+            "text/__init__.py": "", "text/slug.py": Self.slug, "pytest.ini": "[pytest]\naddopts = -n 2\n",
+            "tests/test_slug.py": "from text.slug import slugify\n" + tests,
+            "tests/test_more.py": "from text.slug import slugify\n" + tests.replacingOccurrences(of: "test_slugify_", with: "test_more_")
+                .replacingOccurrences(of: "Hello  World", with: "Good  Day"),
+        ])
+        try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
+        let run = try project.review(["--trace"])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.output.err.contains("<probe recorder> (the calls recorded while the related tests ran at head)"), "\(run)")
+        let said = try #require(Self.task(run)?["behaviour"] as? String, "\(run)")
+        #expect(said.contains("of the 12 recorded call(s) of `slugify` ran the changed lines"), "\(said)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        #expect(suggestion["verified"] as? Bool == true, "\(finding)")
+    }
+
     /// Copying a call runs the objects' own code (`__getstate__` here), which a test can
     /// see: one that fails only then (again with the recorder, not without it) is neither
     /// a regression nor called flaky. (An order-dependent test whose calls were copied is

@@ -230,7 +230,8 @@ class CallRecorder:
     /// A pytest plugin that wraps the changed functions of some modules while the session
     /// runs (`$REVIEW_CALLS` names a JSON file: `modules` with `module`, `targets`,
     /// `head_ranges`; `budget` seconds of copying; `out`) and writes what each recorder
-    /// holds, by module, when the session ends.
+    /// holds, by module, when the session ends: to `<out>.<pid>.json`, one file per
+    /// process (pytest-xdist workers record their own share).
     static let callsPlugin = callRecorder + #"""
 
 import json, os
@@ -256,7 +257,8 @@ def pytest_runtest_protocol(item, nextitem):
             recorder.closed = True
 
 def pytest_sessionfinish(session, exitstatus):
-    with open(_SPEC["out"], "w") as handle:
+    # One file per process: with pytest-xdist every worker records its own share.
+    with open("%s.%d.json" % (_SPEC["out"], os.getpid()), "w") as handle:
         json.dump({recorder.module: recorder.state() for recorder in _RECORDERS}, handle)
 """#
 }

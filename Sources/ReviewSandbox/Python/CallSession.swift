@@ -54,7 +54,7 @@ extension PythonToolbox {
                             ])
                         })
                 ),
-                ("budget", .double(seconds)), ("out", .string(Self.outputRoot + "/calls.json")),
+                ("budget", .double(seconds)), ("out", .string(Self.outputRoot + "/calls")),
             ])
             try? Data(spec.rendered(pretty: false).utf8).write(to: URL(fileURLWithPath: output + "/calls-spec.json"))
             let arguments =
@@ -64,8 +64,14 @@ extension PythonToolbox {
             command.environment["PYTHONPATH", default: ""] += ":" + Self.outputRoot
             command.environment[Self.callsVariable] = Self.outputRoot + "/calls-spec.json"
             let run = try junitSession(command, output: output, shown: Self.testCommand(nodeIDs))
-            let text = String(decoding: FileManager.default.contents(atPath: output + "/calls.json") ?? Data(), as: UTF8.self)
-            return (run, (try? JSONValue.parse(text))?.members ?? [])
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? [])
+                .filter { $0.hasPrefix("calls.") && $0.hasSuffix(".json") }.sorted()
+            var states: [String: [JSONValue]] = [:]
+            for file in files {
+                let text = String(decoding: FileManager.default.contents(atPath: output + "/" + file) ?? Data(), as: UTF8.self)
+                for (module, state) in (try? JSONValue.parse(text))?.members ?? [] { states[module, default: []].append(state) }
+            }
+            return (run, states.map { ($0.key, Self.merged($0.value)) })
         }
         // A session that did not start says nothing about the recorder: the plain runs decide.
         guard !run.sessionDidNotStart else { return (try runTests(nodeIDs, root: root, extraPaths: extraPaths), [:]) }
@@ -76,5 +82,43 @@ extension PythonToolbox {
             for test in state["copied"]?.arrayValue ?? [] { if let test = test.stringValue { recorded.recordedIn.insert(test) } }
         }
         return (recorded, byModule)
+    }
+
+    /// One recorder state from those of several processes (pytest-xdist workers): their
+    /// calls side by side, callers and copies together, counts added.
+    static func merged(_ states: [JSONValue]) -> JSONValue {
+        guard states.count > 1 else { return states.first ?? .null }
+        var seen: [(String, [JSONValue])] = []
+        var callers: [(String, Set<String>)] = []
+        var skipped: [String: Int] = [:]
+        var traced: [String: Int] = [:]
+        var copied = Set<String>()
+        func append<T>(_ list: inout [(String, T)], _ key: String, _ update: (inout T) -> Void, _ empty: T) {
+            if let index = list.firstIndex(where: { $0.0 == key }) {
+                update(&list[index].1)
+            } else {
+                var value = empty
+                update(&value)
+                list.append((key, value))
+            }
+        }
+        for state in states {
+            for (name, calls) in state["seen"]?.members ?? [] {
+                append(&seen, name, { $0 += calls.arrayValue ?? [] }, [])
+            }
+            for (name, tests) in state["callers"]?.members ?? [] {
+                append(&callers, name, { $0.formUnion((tests.arrayValue ?? []).compactMap(\.stringValue)) }, [])
+            }
+            for (name, count) in state["skipped"]?.members ?? [] { skipped[name, default: 0] += count.intValue ?? 0 }
+            for (name, count) in state["traced"]?.members ?? [] { traced[name, default: 0] += count.intValue ?? 0 }
+            copied.formUnion((state["copied"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
+        return .object([
+            ("seen", .object(seen.map { ($0.0, .array($0.1)) })),
+            ("callers", .object(callers.map { ($0.0, .array($0.1.sorted().map(JSONValue.string))) })),
+            ("skipped", .object(skipped.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+            ("traced", .object(traced.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+            ("copied", .array(copied.sorted().map(JSONValue.string))),
+        ])
     }
 }
