@@ -19,7 +19,7 @@ import ReviewSandbox
 /// what any importer sees, so such a task keeps the import-graph selection.
 public struct ImpactMap: Codable, Sendable {
     /// The version of this layout; a map written in another is never read as this one.
-    public static let currentFormat = 4
+    public static let currentFormat = 3
 
     /// A function (or method) of a file, by qualified name.
     public struct Function: Codable, Sendable, Equatable {
@@ -55,10 +55,6 @@ public struct ImpactMap: Codable, Sendable {
         public var ran: [[String]]
         /// The tree it was recorded at.
         public var tree: String
-        /// Whether the entry no longer holds at the map's tree and was not recorded again
-        /// (a refresh stopped before it got there): what it ran then is kept, but it is
-        /// run rather than trusted, like any stale entry, until a refresh records it.
-        public var stale: Bool?
 
         /// The test's file.
         public var file: String { PythonToolbox.file(of: node) }
@@ -95,8 +91,6 @@ public struct ImpactMap: Codable, Sendable {
         var status: Int
         var tests: [Entry]
         var files: [String: SourceFile]
-        /// The recorder was asked to stop before the end (``TestSelectionStage``).
-        var stopped: Bool?
     }
 
     /// A map from a recording of the whole suite at `tree`.
@@ -248,10 +242,7 @@ public struct ImpactMap: Codable, Sendable {
 
     /// This map brought to the base `drift` was computed for: entries that still hold are
     /// kept, stale ones replaced by `refresh` (a recording of those tests at that base) or,
-    /// when it did not get to them, kept marked stale. A refresh that ran to its end replaces
-    /// every stale parameter set of a test it recorded (a set it did not record is gone);
-    /// one that was stopped replaces only the entries it recorded. Entries that hold and
-    /// were left out of the refresh (``MapDrift/refreshTargets(testFiles:map:)``) stay.
+    /// without one, dropped with their files marked as not recorded.
     func merged(with drift: MapDrift, refresh: Recording?, refreshedFiles: Set<String>) -> ImpactMap {
         var map = self
         map.tree = drift.tree
@@ -266,28 +257,19 @@ public struct ImpactMap: Codable, Sendable {
         var droppedFiles = Set<String>()
         var refreshedNodes = Set<String>()
         for entry in refresh?.tests ?? [] { refreshedNodes.insert(ImpactMap.withoutParameters(entry.node)) }
-        let exact = Set(refresh?.tests.map(\.node) ?? [])
-        let complete = refresh?.stopped != true
         for (index, test) in tests.enumerated() {
             guard present.contains(test.file) else { continue }
             let node = ImpactMap.withoutParameters(test.node)
-            if refresh != nil
-                && (refreshedFiles.contains(test.file) || exact.contains(test.node)
-                    || (complete && refreshedNodes.contains(node) && drift.staleTests.contains(index)))
-            {
+            if refresh != nil && (refreshedFiles.contains(test.file) || refreshedNodes.contains(node)) { continue }
+            if drift.staleTests.contains(index) {
+                droppedFiles.insert(test.file)
                 continue
             }
-            var kept = test
-            if drift.staleTests.contains(index) { kept.stale = true }
-            keptTests.append(kept)
+            keptTests.append(test)
         }
         var recordedFiles = Set(testFiles).subtracting(drift.wholeFiles).intersection(present)
-        // The tests a file gained that the refresh did not record are not in the map: the
-        // file is not either.
-        for (file, nodes) in drift.newNodes
-        where !refreshedFiles.contains(file) && !nodes.allSatisfy(refreshedNodes.contains) {
-            droppedFiles.insert(file)
-        }
+        // Without a refresh, the tests a file gained are not in the map: the file is not either.
+        if refresh == nil { droppedFiles.formUnion(drift.newNodes.keys) }
         if let refresh {
             for (path, file) in refresh.files { map.files[path] = file }
             keptTests += refresh.tests.map { Test(node: $0.node, ran: $0.ran, tree: drift.tree) }

@@ -15,8 +15,7 @@ import ReviewSandbox
 /// above it changed, when a function it ran changed or went away (or reads a top-level
 /// binding that changed), or when the module-level code of a module it depends on changed:
 /// a module it ran code of, or one its test file imports directly or through other modules
-/// (the import graph at base). An entry marked stale in the map (a refresh stopped before
-/// it) stays stale whatever changed.
+/// (the import graph at base).
 struct MapDrift: Sendable {
     /// The base's tree and commit.
     var tree: String
@@ -72,7 +71,6 @@ struct MapDrift: Sendable {
         var drift = MapDrift(
             tree: tree, commit: commit, blobs: blobs, changedFiles: [], fingerprints: [:], staleTests: [],
             staleNodes: [:], recordedTestFiles: recordedTests)
-        drift.markFlagged(map)
         for (path, id) in blobs where map.blobs[path] != id { drift.changedFiles.insert(path) }
         for path in map.blobs.keys where blobs[path] == nil { drift.changedFiles.insert(path) }
         guard !drift.changedFiles.isEmpty else { return drift }
@@ -180,32 +178,19 @@ struct MapDrift: Sendable {
                     pair.count == 2 && (moduleChanged.contains(pair[0]) || changedFunctions.contains(pair[0] + "\u{0}" + pair[1]))
                 }
             }
-            if stale { drift.markStale(index, test) }
+            guard stale else { continue }
+            drift.staleTests.insert(index)
+            let node = ImpactMap.withoutParameters(test.node)
+            if !(drift.staleNodes[file]?.contains(node) ?? false) { drift.staleNodes[file, default: []].append(node) }
         }
         return drift
     }
 
-    /// A drift of nothing: the map is at `map.tree` (its entries marked stale are still stale).
+    /// A drift of nothing: the map is at `map.tree`.
     static func none(_ map: ImpactMap) -> MapDrift {
-        var drift = MapDrift(
+        MapDrift(
             tree: map.tree, commit: map.commit, blobs: map.blobs, changedFiles: [], fingerprints: [:], staleTests: [],
             staleNodes: [:], recordedTestFiles: Set(map.testFiles))
-        drift.markFlagged(map)
-        return drift
-    }
-
-    /// Whether some entries are to be recorded again: the map's tree is not the base's, or
-    /// an earlier refresh stopped before it recorded them all.
-    var needsRefresh: Bool { !isCurrent || !staleTests.isEmpty }
-
-    private mutating func markStale(_ index: Int, _ test: ImpactMap.Test) {
-        staleTests.insert(index)
-        let node = ImpactMap.withoutParameters(test.node)
-        if !(staleNodes[test.file]?.contains(node) ?? false) { staleNodes[test.file, default: []].append(node) }
-    }
-
-    private mutating func markFlagged(_ map: ImpactMap) {
-        for (index, test) in map.tests.enumerated() where test.stale == true { markStale(index, test) }
     }
 
     /// Whether a test file runs and is recorded whole: not in the map, or changed at module
@@ -222,10 +207,7 @@ struct MapDrift: Sendable {
     /// What a refresh records at base: test files that are not in the map or changed at
     /// module level since (whole), and the stale and new tests of the others (by node id),
     /// in `testFiles` order.
-    ///
-    /// `skip` lists the entries of `map` under those node ids that hold (the parameter sets
-    /// a stopped refresh did record), so that the next refresh does not record them again.
-    func refreshTargets(testFiles: [String], map: ImpactMap) -> (files: [String], nodes: [String], skip: [String]) {
+    func refreshTargets(testFiles: [String]) -> (files: [String], nodes: [String]) {
         var files: [String] = []
         var nodes: [String] = []
         for file in testFiles {
@@ -235,11 +217,7 @@ struct MapDrift: Sendable {
                 nodes += reselected(in: file)
             }
         }
-        let targets = Set(nodes)
-        let skip = map.tests.enumerated().filter { index, test in
-            !staleTests.contains(index) && test.node.contains("[") && targets.contains(ImpactMap.withoutParameters(test.node))
-        }.map(\.element.node)
-        return (files, nodes, skip)
+        return (files, nodes)
     }
 }
 

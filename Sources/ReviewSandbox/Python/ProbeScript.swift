@@ -1,7 +1,7 @@
-/// The behaviour probe driver (`record` at head: run the related tests with the changed
-/// functions wrapped to record their calls, then derive probes; `run` at a revision: call
-/// every probe and describe what it returned, raised, printed and changed). See
-/// ``PythonToolbox/recordProbes(_:root:extraPaths:wallSeconds:)``.
+/// The behaviour probe driver (`record` at head: load the calls the test session recorded,
+/// or run the related tests with the changed functions wrapped to record them, then derive
+/// probes; `run` at a revision: call every probe and describe what it returned, raised,
+/// printed and changed). See ``PythonToolbox/recordProbes(_:root:extraPaths:recorded:)``.
 extension PythonScripts {
     static let probe = callRecorder + #"""
 import ast, base64, contextlib, doctest, functools, importlib, importlib.util, inspect, io, itertools, json, os, pickle, re, signal, string, sys, time, types

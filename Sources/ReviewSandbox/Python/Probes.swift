@@ -190,10 +190,11 @@ extension PythonToolbox {
         }
     }
 
-    /// Runs the related tests of the revision at `root` (head) with the changed functions
-    /// wrapped to record their calls (at most 20 distinct ones each, those that run a
-    /// changed line first), runs their docstring examples the same way, and derives the
-    /// probes from what was recorded.
+    /// Takes the calls of the changed functions that the test session at head recorded
+    /// (`recorded`) or, without them, runs the related tests of the revision at `root`
+    /// (head) with the functions wrapped to record their calls; then runs their docstring
+    /// examples the same way and derives the probes from what was recorded (at most 20
+    /// distinct calls each replayed, those that run a changed line first).
     ///
     /// - Returns: the probes, or `nil` when the recorder wrote none; and the run.
     ///

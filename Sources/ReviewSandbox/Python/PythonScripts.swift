@@ -261,20 +261,12 @@ with open(os.environ["REVIEW_FINGERPRINTS_OUT"], "w") as handle:
     /// any test (at import, during collection) are marked: they affect every importer. Each
     /// file a test ran code of gets its fingerprints (``fingerprintFunctions``), and each
     /// test the qualified names of the functions it ran, so the map stays meaningful at
-    /// later revisions where the file did not change. When the file `$REVIEW_IMPACT_STOP`
-    /// names appears, the session stops after the test it is running, and what was
-    /// recorded so far is written, marked `stopped`. The node ids listed in the file
-    /// `$REVIEW_IMPACT_SKIP` names (one per line) are deselected: their entries hold.
+    /// later revisions where the file did not change.
     static let impactRecorder = fingerprintFunctions + #"""
 import cProfile, json, os, sys, threading
 import pytest
 ROOT = os.path.realpath(os.getcwd()) + os.sep
 OUT = os.environ["REVIEW_IMPACT_OUT"]
-STOP = os.environ.get("REVIEW_IMPACT_STOP")
-SKIP = set()
-if os.environ.get("REVIEW_IMPACT_SKIP"):
-    with open(os.environ["REVIEW_IMPACT_SKIP"]) as handle:
-        SKIP = set(handle.read().splitlines())
 inside = {}
 def ours(filename):
     known = inside.get(filename)
@@ -288,7 +280,6 @@ class Recorder:
         self.seen = {}
         self.threaded = set()
         self.outside = set()
-        self.stopped = False
     def harvest(self, into):
         self.profiler.disable()
         for entry in self.profiler.getstats():
@@ -299,12 +290,6 @@ class Recorder:
     def thread_hook(self, frame, event, arg):
         if event == "call" and ours(frame.f_code.co_filename):
             self.threaded.add(frame.f_code)
-    def pytest_collection_modifyitems(self, session, config, items):
-        if SKIP:
-            kept = [item for item in items if item.nodeid not in SKIP]
-            if len(kept) < len(items):
-                config.hook.pytest_deselected(items=[item for item in items if item.nodeid in SKIP])
-                items[:] = kept
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
         # What ran since the last test (imports during collection, module code) ran for
@@ -320,9 +305,6 @@ class Recorder:
             codes = set(self.threaded)
             self.harvest(codes)
             self.seen.setdefault(item.nodeid, set()).update(codes)
-            if STOP and os.path.exists(STOP):
-                item.session.shouldstop = "review: the review is done"
-                self.stopped = True
             self.profiler.enable(subcalls=False, builtins=False)
 recorder = Recorder()
 recorder.profiler.enable(subcalls=False, builtins=False)
@@ -360,7 +342,7 @@ for filename, entry in entries.items():
         function["outside"] = (filename, function["name"]) in outside
     files[os.path.relpath(os.path.realpath(filename), ROOT)] = entry
 with open(OUT, "w") as handle:
-    json.dump({"status": int(status), "tests": tests, "files": files, "stopped": recorder.stopped}, handle)
+    json.dump({"status": int(status), "tests": tests, "files": files}, handle)
 sys.exit(int(status))
 """#
 }

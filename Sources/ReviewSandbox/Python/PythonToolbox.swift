@@ -308,30 +308,18 @@ public final class PythonToolbox: Sendable {
     /// Runs `tests` (files) of the revision at `root` under pytest with the impact
     /// recorder, and returns the recorded map as JSON (see ``PythonScripts/impactRecorder``).
     ///
-    /// - Parameters:
-    ///   - stop: when raised, the recorder stops after the test it is running and writes
-    ///     what it has (marked `stopped`).
-    ///   - skip: node ids (with parameters) not to run, whose entries hold.
     /// - Returns: the map and the run, or `nil` map when the recorder wrote none (pytest is
     ///   missing, the run was killed).
-    public func recordImpact(
-        _ tests: [String], root: String, extraPaths: [String] = [], wallSeconds: Double, stop: StopSignal? = nil,
-        skip: [String] = []
-    ) throws(SandboxError) -> (map: Data?, execution: ExecutionResult) {
+    public func recordImpact(_ tests: [String], root: String, extraPaths: [String] = [], wallSeconds: Double)
+        throws(SandboxError) -> (map: Data?, execution: ExecutionResult)
+    {
         try withOutputDirectory { output throws(SandboxError) in
             let arguments =
                 [interpreter.path, "-c", PythonScripts.impactRecorder] + Self.pytestOptions + tests
             var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
             command.environment["REVIEW_IMPACT_OUT"] = Self.outputRoot + "/impact.json"
-            command.environment["REVIEW_IMPACT_STOP"] = Self.outputRoot + "/" + StopSignal.fileName
-            if !skip.isEmpty {
-                try? Data(skip.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: output + "/skip.txt"))
-                command.environment["REVIEW_IMPACT_SKIP"] = Self.outputRoot + "/skip.txt"
-            }
             command.limits.wallSeconds = wallSeconds
             command.limits.cpuSeconds = Int(wallSeconds)
-            stop?.attach(output)
-            defer { stop?.detach() }
             let execution = try sandbox.run(command)
             return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
         }
@@ -411,39 +399,3 @@ public final class PythonToolbox: Sendable {
     }
 }
 
-/// Asks a recorder running in the sandbox to stop after the test it is running: a file it
-/// looks for between tests appears in its output directory.
-public final class StopSignal: Sendable {
-    static let fileName = "stop"
-    private let state = Mutex<(directory: String?, raised: Bool)>((nil, false))
-
-    /// Creates a signal not raised yet.
-    public init() {}
-
-    /// Stops the recorder now, or as soon as it starts.
-    public func raise() {
-        let directory = state.withLock { state -> String? in
-            state.raised = true
-            return state.directory
-        }
-        if let directory { Self.touch(directory) }
-    }
-
-    /// The recorder's output directory, while it runs.
-    func attach(_ directory: String) {
-        let raised = state.withLock { state -> Bool in
-            state.directory = directory
-            return state.raised
-        }
-        if raised { Self.touch(directory) }
-    }
-
-    func detach() {
-        state.withLock { $0.directory = nil }
-    }
-
-    private static func touch(_ directory: String) {
-        // Gone already when the recorder has finished: nothing to stop then.
-        _ = FileManager.default.createFile(atPath: directory + "/" + fileName, contents: Data())
-    }
-}

@@ -13,18 +13,9 @@ import ReviewSandbox
 /// there is no map at all, the whole suite is recorded at base beside the review, which
 /// selects by the import graph meanwhile: a first review takes about as long as the slower
 /// of the two.
-///
-/// A refresh is bounded by the review: when the review is done it stops after the test it
-/// is running (but not before ``refreshFloor`` seconds), and the entries it did not get to
-/// stay in the map marked stale, to be run rather than trusted and recorded by a later
-/// refresh. A first recording is not bounded: without it there is no map.
 struct TestSelectionStage {
-    /// Seconds a refresh may always take, however early the review is done.
-    static let refreshFloor = 5.0
     /// The recording started by ``select(_:range:store:...)``, if any.
     let recording: Background<ImpactOutcome>?
-    /// Stops a refresh, and when it started.
-    private var stop: (signal: StopSignal, started: Date)? = nil
     /// Notes about the map found (another format, damaged).
     let notes: [String]
     private let key: CacheKey?
@@ -77,16 +68,13 @@ struct TestSelectionStage {
                     map.apply(map.select(for: tasks[index], drift: drift), to: &tasks[index], drift: drift, baseCommit: baseCommit.hex)
                 }
                 var recording: Background<ImpactOutcome>?
-                let stop = StopSignal()
-                if drift.needsRefresh && configuration.impactMap == .auto {
+                if !drift.isCurrent && configuration.impactMap == .auto {
                     recording = ImpactOutcome.refresh(
-                        drift: drift, map: map, toolbox: toolbox, base: base, configuration: configuration,
-                        importPaths: importPaths, wallSeconds: wallSeconds, stop: stop)
+                        drift: drift, toolbox: toolbox, base: base, configuration: configuration,
+                        importPaths: importPaths, wallSeconds: wallSeconds)
                 }
-                var stage = TestSelectionStage(
+                return TestSelectionStage(
                     recording: recording, notes: notes, key: key, maps: maps, previous: map, drift: drift)
-                if recording != nil { stage.stop = (stop, Date()) }
-                return stage
             }
             notes.append("impact map: the pytest configuration at base collects differently from where the map was recorded; recording anew")
         }
@@ -115,18 +103,9 @@ struct TestSelectionStage {
         return decoded.compactMapValues { $0 }
     }
 
-    /// Waits for a recording or refresh (stopping a refresh past its floor) and keeps the
-    /// map; notes for the report.
+    /// Waits for a recording or refresh and keeps the map; notes for the report.
     func finish() -> [String] {
         guard let recording, let maps, let key else { return [] }
-        if let stop {
-            let left = Self.refreshFloor - Date().timeIntervalSince(stop.started)
-            if left > 0 {
-                DispatchQueue.global().asyncAfter(deadline: .now() + left) { stop.signal.raise() }
-            } else {
-                stop.signal.raise()
-            }
-        }
         let text: String
         let kept: ImpactMap
         switch recording.wait() {
@@ -135,16 +114,9 @@ struct TestSelectionStage {
             text = "impact map: recorded which of \(map.tests.count) test(s) run which functions, at base in \(String(format: "%.1f", seconds)) s; later reviews select tests with it, also after the base moves"
         case .refreshed(let refresh, let files, let seconds):
             guard let previous, let drift else { return [] }
-            let stopped = refresh?.stopped == true
-            kept = previous.merged(with: drift, refresh: refresh, refreshedFiles: stopped ? [] : files)
+            kept = previous.merged(with: drift, refresh: refresh, refreshedFiles: files)
             let count = refresh?.tests.count ?? 0
-            let moved = drift.isCurrent
-                ? "at base \(drift.commit.prefix(7))"
-                : "brought from \(previous.commit.prefix(7)) to base \(drift.commit.prefix(7)) (\(drift.changedFiles.count) file(s) changed)"
-            text = "impact map: \(moved) by recording \(count) stale or new test(s) in \(String(format: "%.1f", seconds)) s"
-                + (stopped
-                    ? "; stopped when the review was done, \(kept.tests.filter { $0.stale == true }.count) stale entries left for a later review to record"
-                    : "")
+            text = "impact map: brought from \(previous.commit.prefix(7)) to base \(drift.commit.prefix(7)) (\(drift.changedFiles.count) file(s) changed) by recording \(count) stale or new test(s) in \(String(format: "%.1f", seconds)) s"
         case .failed(let reason):
             guard let previous, let drift else {
                 return ["impact map not recorded (\(reason)); tests are selected by the import graph"]
@@ -198,8 +170,8 @@ enum ImpactOutcome: Sendable {
     /// Records again, on another thread, the tests whose entries `drift` found stale and
     /// the test files the map does not hold.
     static func refresh(
-        drift: MapDrift, map: ImpactMap, toolbox: PythonToolbox, base: DeferredSnapshot, configuration: Configuration,
-        importPaths: [String], wallSeconds: Double, stop: StopSignal
+        drift: MapDrift, toolbox: PythonToolbox, base: DeferredSnapshot, configuration: Configuration,
+        importPaths: [String], wallSeconds: Double
     ) -> Background<ImpactOutcome> {
         Background {
             let started = Date()
@@ -208,13 +180,12 @@ enum ImpactOutcome: Sendable {
             case .success(let files): all = files
             case .failure(let reason): return .failed(reason.text)
             }
-            let targets = drift.refreshTargets(testFiles: all, map: map)
+            let targets = drift.refreshTargets(testFiles: all)
             guard !targets.files.isEmpty || !targets.nodes.isEmpty else {
                 return .refreshed(nil, files: [], seconds: Date().timeIntervalSince(started))
             }
             switch run(
-                targets.files + targets.nodes, toolbox: toolbox, base: base, importPaths: importPaths, wallSeconds: wallSeconds,
-                stop: stop, skip: targets.skip)
+                targets.files + targets.nodes, toolbox: toolbox, base: base, importPaths: importPaths, wallSeconds: wallSeconds)
             {
             case .failure(let reason):
                 return .failed(reason.text)
@@ -245,22 +216,17 @@ enum ImpactOutcome: Sendable {
 
     /// One recorder session at base over `targets` (files or node ids).
     private static func run(
-        _ targets: [String], toolbox: PythonToolbox, base: DeferredSnapshot, importPaths: [String], wallSeconds: Double,
-        stop: StopSignal? = nil, skip: [String] = []
+        _ targets: [String], toolbox: PythonToolbox, base: DeferredSnapshot, importPaths: [String], wallSeconds: Double
     ) -> Result<Data, Reason> {
         guard let root = try? base.root() else { return .failure(Reason(text: "the base revision could not be written")) }
         do {
-            let (data, execution) = try toolbox.recordImpact(
-                targets, root: root, extraPaths: importPaths, wallSeconds: wallSeconds, stop: stop, skip: skip)
-            guard let data, let status = try? JSONDecoder().decode(Status.self, from: data) else {
+            let (data, execution) = try toolbox.recordImpact(targets, root: root, extraPaths: importPaths, wallSeconds: wallSeconds)
+            guard let data, let status = try? JSONDecoder().decode(Status.self, from: data).status else {
                 let last = (execution.stderr + execution.stdout).split(separator: "\n").last.map { ": \($0)" } ?? ""
                 return .failure(Reason(text: "the suite at base \(execution.statusDescription)\(last)"))
             }
-            // pytest: 0 passed, 1 some failed, 5 none collected, 2 interrupted (when asked to
-            // stop); others mean it did not run.
-            guard [0, 1, 5].contains(status.status) || (status.stopped == true && status.status == 2) else {
-                return .failure(Reason(text: "pytest at base exited \(status.status)"))
-            }
+            // pytest: 0 passed, 1 some failed, 5 none collected; others mean it did not run.
+            guard [0, 1, 5].contains(status) else { return .failure(Reason(text: "pytest at base exited \(status)")) }
             return .success(data)
         } catch {
             return .failure(Reason(text: "\(error)"))
@@ -269,6 +235,5 @@ enum ImpactOutcome: Sendable {
 
     private struct Status: Decodable {
         var status: Int
-        var stopped: Bool?
     }
 }
