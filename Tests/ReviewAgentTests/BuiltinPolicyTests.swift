@@ -114,6 +114,35 @@ struct BuiltinPolicyTests {
         #expect(outcome.summary.contains("1 error(s) proven"))
     }
 
+    @Test("the range's only change, with one hunk: the base run stands for the revert, which is not run")
+    func onlyHunkOfTheOnlyChangeIsBlamedWithoutARevertRun() throws {
+        let id = "tests/test_ops.py::test_add"
+        let headText = "def add(a, b):\n    return a - b\n"
+        let baseText = "def add(a, b):\n    return a + b\n"
+        for onlyChange in [true, false] {
+            var task = Self.task()
+            task.hunks = [ChangedRange(oldStart: 2, oldLines: 1, newStart: 2, newLines: 1)]
+            task.onlyChange = onlyChange
+            let outcome = try Self.drive(task, headText: headText, baseText: baseText, respond: Self.checksPass { request in
+                guard case .runTests(_, let side, let overrides) = request else { return .unavailable("?") }
+                if side == .base { return Self.run([(id, .passed)]) }
+                if let override = overrides.first { return Self.run([(id, override.content == baseText ? .passed : .failed)]) }
+                return Self.run([(id, .failed)])
+            })
+            let finding = try #require(outcome.findings.first)
+            #expect(outcome.findings.count == 1)
+            #expect(finding.severity == .error && finding.kind == .testRegression && finding.line == 2 && finding.endLine == 2)
+            #expect(finding.message.contains("Reverting the change at lines 2-2 makes it pass"))
+            #expect(finding.suggestion?.replacement == "    return a + b\n")
+            #expect(finding.suggestion?.verified == true)
+            let sides = outcome.executed.map(\.side)
+            #expect(
+                sides == (onlyChange ? [.head, .head, .head, .base, .head] : [.head, .head, .head, .base, .head, .head]),
+                "compile, import, tests, base rerun, head rerun\(onlyChange ? "" : ", one revert")")
+            #expect(outcome.summary.contains("1 error(s) proven"))
+        }
+    }
+
     @Test("a test that fails at base too is a pre-existing failure, an info, and nothing is bisected")
     func preExistingFailure() throws {
         let id = "tests/test_ops.py::test_old"

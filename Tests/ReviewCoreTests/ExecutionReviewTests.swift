@@ -30,6 +30,33 @@ struct ExecutionReviewTests {
         #expect(summary["tasks"] as? Int == 1)
     }
 
+    /// When the file is the range's only change and has one hunk, head with the hunk
+    /// reverted is the base tree: the base run answers, and no revert run is made. Any
+    /// other change in the range (a data file here) and the revert runs.
+    @Test func theOnlyHunkOfTheOnlyChangeIsBlamedFromTheBaseRun() throws {
+        for withData in [false, true] {
+            let project = try PythonProject()
+            if withData {
+                try project.change([
+                    "calc/ops.py": try project.repository.read("calc/ops.py").replacingOccurrences(of: "return a - b", with: "return b - a"),
+                    "data/rates.txt": "1.0\n",
+                ])
+            } else {
+                try project.replace("calc/ops.py", "    return a - b\n", with: "    return b - a\n")
+            }
+            let run = try project.review(["--trace", "--probe", "off"])
+            #expect(run.status == 1, "\(run)")
+            #expect(run.summary == ["error/test-regression:calc/ops.py:6"], "\(run)")
+            let finding = try #require(run.findings.first)
+            #expect((finding["message"] as? String)?.contains("Reverting the change at lines 6-6 makes it pass") == true, "\(finding)")
+            let suggestion = try #require(finding["suggestion"] as? [String: Any])
+            #expect(suggestion["replacement"] as? String == "    return a - b\n", "\(finding)")
+            let reverted = run.output.err.contains("with hunk 1 (lines 6-6) reverted")
+            #expect(reverted == withData, "\(run.output.err)")
+            #expect(run.output.err.contains("is the range's only change and has one hunk") == !withData, "\(run.output.err)")
+        }
+    }
+
     @Test func anErrorBelowTheEditInTheSameFunctionCoversTheEdit() throws {
         // The edit drops an assignment; the run fails one line later, where the name is read.
         let project = try PythonProject(files: [

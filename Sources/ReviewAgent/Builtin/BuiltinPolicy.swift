@@ -16,7 +16,7 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 8
+    public static let version = 9
 
     /// Behaviour review's settings (`nil`: off).
     public struct Probing: Hashable, Sendable {
@@ -82,6 +82,16 @@ public struct BuiltinPolicy: Policy {
         let confirmed = investigation?.confirmed.count ?? 0
         guard confirmed > 0, let basePath = task.basePath, !task.hunks.isEmpty, read(.base, basePath) != nil else {
             return concludeRegressions()
+        }
+        if task.onlyChange, task.hunks.count == 1, let head = read(.head, task.path), let base = read(.base, basePath) {
+            // Head with its one hunk reverted is the base tree, where they passed: that run
+            // already answered what the revert would.
+            revertedHunks[0] = SourceEdit.revert(head: SourceEdit.lines(head), base: SourceEdit.lines(base), hunk: task.hunks[0])
+            investigation?.blameWithoutRun(0)
+            phase = .conclude
+            _ = concludeRegressions()
+            return .reflect(
+                "\(confirmed) regression(s) confirmed. `\(task.path)` is the range's only change and has one hunk: with it reverted, head is the base tree, where \(confirmed == 1 ? "it passes" : "they pass"). \(conclusionText)")
         }
         phase = .bisect(next: 0)
         return .reflect(

@@ -103,6 +103,12 @@ struct TestInvestigation {
         }
     }
 
+    /// Blames hunk `index` for every unexplained test without a run: for when head with
+    /// that hunk reverted is the base tree, where every candidate passed.
+    mutating func blameWithoutRun(_ index: Int) {
+        for outcome in unexplained { culprits[outcome.nodeID] = index }
+    }
+
     /// The confirmed regressions: grouped by culprit hunk (in hunk order), then the tests
     /// no single hunk explains.
     var regressions: (byHunk: [(hunk: Int, tests: [TestOutcome])], unexplained: [TestOutcome]) {

@@ -82,6 +82,9 @@ public struct ReviewTask: Hashable, Sendable, Codable {
     /// Whether the file's syntax tree is the same at base and head (comments, blank lines or
     /// formatting changed, nothing else): no code changed, so nothing runs.
     public var sameCode = false
+    /// Whether this file's edit is the range's whole change (the only file changed, in
+    /// place, with the same mode): head with all of its hunks reverted is the base tree.
+    public var onlyChange = false
 
     /// What the test runner is given: the impact map's node ids, else the related files.
     public var testTargets: [String] { testNodes ?? tests }

@@ -138,11 +138,12 @@ public struct Planner {
             let hunks = file.hunks.map {
                 ChangedRange(oldStart: $0.oldStart, oldLines: $0.oldLines, newStart: $0.newStart, newLines: $0.newLines)
             }
-            tasks.append(
-                ReviewTask(
-                    path: path, basePath: basePath, hunks: hunks, module: module,
-                    baseModule: module == nil ? nil : baseModule, importPaths: roots, isTestFile: isTest,
-                    tests: tests, testReasons: reasons, changedTests: changedTests))
+            var task = ReviewTask(
+                path: path, basePath: basePath, hunks: hunks, module: module,
+                baseModule: module == nil ? nil : baseModule, importPaths: roots, isTestFile: isTest,
+                tests: tests, testReasons: reasons, changedTests: changedTests)
+            task.onlyChange = changeSet.files.count == 1 && file.status == .modified && file.oldMode == file.newMode
+            tasks.append(task)
         }
         return (tasks, skipped)
     }
