@@ -17,6 +17,12 @@ public final class Workspace: @unchecked Sendable {
     private var prefetched: [String: [ExecutionRequest: ExecutionOutcome]] = [:]
     /// What the test session at head recorded of the changed functions' calls, by module.
     private var calls: [String: JSONValue] = [:]
+    /// Runs started ahead of their request, by task and request (see ``speculate(when:)``).
+    private var speculative: [String: [ExecutionRequest: Pending]] = [:]
+    /// Executions in progress, over all tasks.
+    private var running = 0
+    /// Whether a core is free for a run started ahead (nothing else recording beside).
+    private var spareCore: @Sendable () -> Bool = { false }
 
     /// Creates a workspace.
     ///
@@ -63,12 +69,78 @@ public final class Workspace: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Lets the flaky rerun start beside the base rerun when `spare` says a core is free.
+    ///
+    /// After a failure at head the built-in policy reruns the failing tests at base, then,
+    /// when they pass there, the same tests at head (flaky?). The two runs do not depend on
+    /// each other, so when the base rerun is asked for the exact failing tests of the head
+    /// session, nothing else runs, and `spare` holds, the head rerun starts beside it and
+    /// its outcome is served when asked for (and dropped when the failures were there at
+    /// base). The head rerun is the same request either way; only its start moves.
+    public func speculate(when spare: @escaping @Sendable () -> Bool) {
+        lock.lock()
+        spareCore = spare
+        lock.unlock()
+    }
+
+    /// Waits for the runs started ahead that nobody asked for (before the scratch goes).
+    public func settle() {
+        lock.lock()
+        let pending = speculative.values.flatMap(\.values)
+        speculative = [:]
+        lock.unlock()
+        for run in pending { _ = try? run.wait() }
+    }
+
+    /// The requests started ahead for a task and not yet asked for.
+    func startedAhead(for task: String) -> [ExecutionRequest] {
+        lock.lock()
+        defer { lock.unlock() }
+        return speculative[task].map { Array($0.keys) } ?? []
+    }
+
     /// Runs a request for a task.
     public func perform(_ request: ExecutionRequest, task: ReviewTask) throws -> ExecutionOutcome {
         lock.lock()
         let cached = prefetched[task.path]?[request]
+        let pending = speculative[task.path]?.removeValue(forKey: request)
+        running += 1
         lock.unlock()
+        defer {
+            lock.lock()
+            running -= 1
+            lock.unlock()
+        }
         if let cached { return cached }
+        if let pending { return try pending.wait() }
+        if let rerun = rerunAhead(of: request, task: task) {
+            let started = Pending { [self] in try execute(rerun, task: task) }
+            lock.lock()
+            speculative[task.path, default: [:]][rerun] = started
+            lock.unlock()
+        }
+        return try execute(request, task: task)
+    }
+
+    /// The head rerun to start beside `request`, when it is the base rerun of the head
+    /// session's failing tests and a core is free.
+    private func rerunAhead(of request: ExecutionRequest, task: ReviewTask) -> ExecutionRequest? {
+        guard case .runTests(let tests, .base, let overrides) = request, overrides.isEmpty else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        guard running == 1, spareCore(),
+            case .tests(let run)? = prefetched[task.path]?[.runTests(task.testTargets, side: .head, overrides: [])]
+        else { return nil }
+        // The failing tests as the investigation lists them: failures, then the files that
+        // did not collect.
+        let failing = run.failures.map(\.nodeID) + run.collectionErrors.keys.sorted()
+        let rerun = ExecutionRequest.runTests(tests, side: .head, overrides: [])
+        guard tests == failing, speculative[task.path]?[rerun] == nil else { return nil }
+        return rerun
+    }
+
+    /// Runs a request (no prefetched outcome).
+    private func execute(_ request: ExecutionRequest, task: ReviewTask) throws -> ExecutionOutcome {
         guard let root = try root(request.side) else {
             return .unavailable("the range starts at the empty tree, there is no base revision")
         }
@@ -131,6 +203,26 @@ public final class Workspace: @unchecked Sendable {
     }
 
     private var overrideCounter = 0
+
+    /// An execution on a thread of its own, started before it is asked for.
+    private final class Pending: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<ExecutionOutcome, any Error>?
+
+        init(_ work: @escaping @Sendable () throws -> ExecutionOutcome) {
+            Thread.detachNewThread { [self] in
+                result = Result { try work() }
+                done.signal()
+            }
+        }
+
+        /// The outcome, once there (any number of callers).
+        func wait() throws -> ExecutionOutcome {
+            done.wait()
+            done.signal()
+            return try result!.get()
+        }
+    }
 
     /// Writes override contents to fresh host files (world-readable, for the sandbox's uid).
     private func write(_ overrides: [FileOverride]) throws -> [PythonToolbox.Override] {

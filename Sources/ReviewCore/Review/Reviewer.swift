@@ -104,7 +104,13 @@ public struct Reviewer {
             selection.abandon()
             throw error
         }
-        defer { TemporaryDirectories.remove(prefetch.scratch) }
+        defer {
+            prefetch.workspace.settle()
+            TemporaryDirectories.remove(prefetch.scratch)
+        }
+        // A flaky rerun may start beside its base rerun while no map is recorded beside.
+        let beside = selection.recording
+        prefetch.workspace.speculate { ProcessInfo.processInfo.activeProcessorCount >= 2 && beside?.isDone != false }
         result.tasks = tasks
         result.testRunner = prefetch.testRunner
         for text in prefetch.notes { note(text, &result) }

@@ -14,6 +14,9 @@ final class Background<Value: Sendable>: Sendable {
         }
     }
 
+    /// Whether the value is there (never blocks).
+    var isDone: Bool { value.withLock { $0 != nil } }
+
     /// The value, once computed (any number of callers).
     func wait() -> Value {
         done.wait()
