@@ -83,15 +83,12 @@ public struct BuiltinPolicy: Policy {
         guard confirmed > 0, let basePath = task.basePath, !task.hunks.isEmpty, read(.base, basePath) != nil else {
             return concludeRegressions()
         }
-        if task.onlyChange, task.hunks.count == 1, let head = read(.head, task.path), let base = read(.base, basePath) {
+        if task.onlyChange, task.hunks.count == 1, revert(0) != nil {
             // Head with its one hunk reverted is the base tree, where they passed: that run
             // already answered what the revert would.
-            revertedHunks[0] = SourceEdit.revert(head: SourceEdit.lines(head), base: SourceEdit.lines(base), hunk: task.hunks[0])
             investigation?.blameWithoutRun(0)
-            phase = .conclude
-            _ = concludeRegressions()
-            return .reflect(
-                "\(confirmed) regression(s) confirmed. `\(task.path)` is the range's only change and has one hunk: with it reverted, head is the base tree, where \(confirmed == 1 ? "it passes" : "they pass"). \(conclusionText)")
+            return concludeRegressions(
+                after: "\(confirmed) regression(s) confirmed. `\(task.path)` is the range's only change and has one hunk: with it reverted, head is the base tree, where \(confirmed == 1 ? "it passes" : "they pass").")
         }
         phase = .bisect(next: 0)
         return .reflect(
@@ -311,12 +308,9 @@ public struct BuiltinPolicy: Policy {
     /// Reverts hunk `index` and reruns the unexplained regressions, or concludes.
     private mutating func bisect(_ index: Int) -> AgentAction {
         let unexplained = investigation?.unexplained ?? []
-        guard index < min(task.hunks.count, Self.maxBisectHunks), !unexplained.isEmpty,
-            let head = read(.head, task.path), let base = read(.base, task.basePath ?? task.path)
+        guard index < min(task.hunks.count, Self.maxBisectHunks), !unexplained.isEmpty, let replacement = revert(index)
         else { return concludeRegressions() }
         let hunk = task.hunks[index]
-        let replacement = SourceEdit.revert(head: SourceEdit.lines(head), base: SourceEdit.lines(base), hunk: hunk)
-        revertedHunks[index] = replacement
         phase = .bisect(next: index + 1)
         return .execute(
             .runTests(
@@ -324,14 +318,24 @@ public struct BuiltinPolicy: Policy {
             note: "with hunk \(index + 1) (lines \(hunk.headLines.lowerBound)-\(hunk.headLines.upperBound)) reverted")
     }
 
-    /// One finding per culprit hunk (all the tests it breaks), one per unexplained test.
-    private mutating func concludeRegressions() -> AgentAction {
-        guard let regressions = investigation?.regressions else { return conclude() }
+    /// Head's text of the task's file with hunk `index` reverted, kept for the culprit's
+    /// suggestion; `nil` when a side's text is missing.
+    private mutating func revert(_ index: Int) -> SourceEdit.Replacement? {
+        guard let head = read(.head, task.path), let base = read(.base, task.basePath ?? task.path) else { return nil }
+        let replacement = SourceEdit.revert(head: SourceEdit.lines(head), base: SourceEdit.lines(base), hunk: task.hunks[index])
+        revertedHunks[index] = replacement
+        return replacement
+    }
+
+    /// One finding per culprit hunk (all the tests it breaks), one per unexplained test;
+    /// the concluding reflection starts with `lead`.
+    private mutating func concludeRegressions(after lead: String? = nil) -> AgentAction {
+        guard let regressions = investigation?.regressions else { return conclude(after: lead) }
         for (hunk, tests) in regressions.byHunk {
             findings.append(make.regression(tests, hunk: task.hunks[hunk], reverted: revertedHunks[hunk]))
         }
         findings += regressions.unexplained.map(make.regression)
-        return conclude()
+        return conclude(after: lead)
     }
 
     /// The next step of behaviour review, or the conclusion when it is done.
@@ -351,10 +355,10 @@ public struct BuiltinPolicy: Policy {
 
     private var lastRun: TestRun? { last?.testRun }
 
-    private mutating func conclude(with finding: Finding? = nil) -> AgentAction {
+    private mutating func conclude(with finding: Finding? = nil, after lead: String? = nil) -> AgentAction {
         if let finding { findings.append(finding) }
         phase = .conclude
-        return .reflect(conclusionText)
+        return .reflect(lead.map { "\($0) \(conclusionText)" } ?? conclusionText)
     }
 
     private var conclusionText: String { Wording.conclusion(task, findings: findings, notes: notes + behaviourNotes) }

@@ -18,7 +18,7 @@ public final class Workspace: @unchecked Sendable {
     /// What the test session at head recorded of the changed functions' calls, by module.
     private var calls: [String: JSONValue] = [:]
     /// Runs started ahead of their request, by task and request (see ``speculate(when:)``).
-    private var speculative: [String: [ExecutionRequest: Pending]] = [:]
+    private var speculative: [String: [ExecutionRequest: Background<Result<ExecutionOutcome, any Error>>]] = [:]
     /// Executions in progress, over all tasks.
     private var running = 0
     /// Whether a core is free for a run started ahead (nothing else recording beside).
@@ -89,7 +89,7 @@ public final class Workspace: @unchecked Sendable {
         let pending = speculative.values.flatMap(\.values)
         speculative = [:]
         lock.unlock()
-        for run in pending { _ = try? run.wait() }
+        for run in pending { _ = run.wait() }
     }
 
     /// The requests started ahead for a task and not yet asked for.
@@ -112,9 +112,9 @@ public final class Workspace: @unchecked Sendable {
             lock.unlock()
         }
         if let cached { return cached }
-        if let pending { return try pending.wait() }
+        if let pending { return try pending.wait().get() }
         if let rerun = rerunAhead(of: request, task: task) {
-            let started = Pending { [self] in try execute(rerun, task: task) }
+            let started = Background { [self] in Result { try execute(rerun, task: task) } }
             lock.lock()
             speculative[task.path, default: [:]][rerun] = started
             lock.unlock()
@@ -131,9 +131,7 @@ public final class Workspace: @unchecked Sendable {
         guard running == 1, spareCore(),
             case .tests(let run)? = prefetched[task.path]?[.runTests(task.testTargets, side: .head, overrides: [])]
         else { return nil }
-        // The failing tests as the investigation lists them: failures, then the files that
-        // did not collect.
-        let failing = run.failures.map(\.nodeID) + run.collectionErrors.keys.sorted()
+        let failing = TestInvestigation(headRun: run).failing.map(\.nodeID)
         let rerun = ExecutionRequest.runTests(tests, side: .head, overrides: [])
         guard tests == failing, speculative[task.path]?[rerun] == nil else { return nil }
         return rerun
@@ -203,26 +201,6 @@ public final class Workspace: @unchecked Sendable {
     }
 
     private var overrideCounter = 0
-
-    /// An execution on a thread of its own, started before it is asked for.
-    private final class Pending: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var result: Result<ExecutionOutcome, any Error>?
-
-        init(_ work: @escaping @Sendable () throws -> ExecutionOutcome) {
-            Thread.detachNewThread { [self] in
-                result = Result { try work() }
-                done.signal()
-            }
-        }
-
-        /// The outcome, once there (any number of callers).
-        func wait() throws -> ExecutionOutcome {
-            done.wait()
-            done.signal()
-            return try result!.get()
-        }
-    }
 
     /// Writes override contents to fresh host files (world-readable, for the sandbox's uid).
     private func write(_ overrides: [FileOverride]) throws -> [PythonToolbox.Override] {
