@@ -52,7 +52,11 @@ struct CICommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let resolved = try CIRange.resolve(base: base, environment: environment, in: project)
         Output.error("reviewing \(resolved.origin)")
-        let configuration = try settings.configuration(root: project.root)
+        var configuration = try settings.configuration(root: project.root)
+        // CI's report is the record a team reads: every failing test, not the first proof.
+        if !configuration.isSet(.onRegression) {
+            try configuration.set(.onRegression, text: OnRegression.runAll.rawValue, origin: "review ci default")
+        }
         var options = ReviewOptions(request: resolved.request, configuration: configuration)
         options.shard = shard.flatMap(Shard.init)
         try settings.configure(&options)

@@ -26,6 +26,7 @@ extension FailLevel: ExpressibleByArgument {}
 extension SandboxMode: ExpressibleByArgument {}
 extension ImpactMapMode: ExpressibleByArgument {}
 extension ProbeMode: ExpressibleByArgument {}
+extension OnRegression: ExpressibleByArgument {}
 
 /// Options shared by the commands that review: configuration and execution settings.
 struct ReviewSettings: ParsableArguments {
@@ -67,6 +68,9 @@ struct ReviewSettings: ParsableArguments {
 
     @Option(help: "Seconds that copying the calls for behaviour review may take in a test session (default: 20).")
     var probeSeconds: Int?
+
+    @Option(help: "What the test session at head does once a failing test is proven a regression (it passes at base and fails again at head): stop (the default, except in `review ci`; the report says how many selected tests did not run) or run-all (the `review ci` default).")
+    var onRegression: OnRegression?
 
     @Option(help: "An OpenAI-compatible server for the model-driven agent, e.g. http://127.0.0.1:8080/v1 (or REVIEW_MODEL_URL).")
     var modelUrl: String?
@@ -117,6 +121,9 @@ struct ReviewSettings: ParsableArguments {
         if let jobs { try configuration.set(.jobs, text: String(jobs), origin: "flag --jobs") }
         if let impactMap { try configuration.set(.impactMap, text: impactMap.rawValue, origin: "flag --impact-map") }
         if let probe { try configuration.set(.probe, text: probe.rawValue, origin: "flag --probe") }
+        if let onRegression {
+            try configuration.set(.onRegression, text: onRegression.rawValue, origin: "flag --on-regression")
+        }
         if let probeSeconds {
             try configuration.set(.probeSeconds, text: String(probeSeconds), origin: "flag --probe-seconds")
         }

@@ -222,20 +222,50 @@ struct BuiltinPolicyTests {
 extension BuiltinPolicyTests {
     @Test("a test run that breaks at head is an error only if it completes at base; a warning when base cannot run it")
     func brokenRunNeedsAPassingBase() throws {
+        // Killed after some tests ran: base runs the same tests to the end.
+        let timedOut = ExecutionOutcome.tests(
+            TestRun(
+                execution: ExecutionResult(
+                    exitCode: nil, signal: 9, timedOut: true, stdout: "", stderr: "", outputTruncated: false, duration: 120),
+                command: "python3 -m pytest tests", outcomes: Self.run([("tests/test_ops.py::test_add", .passed)]).testRun!.outcomes,
+                collectionErrors: [:], runner: "pytest"))
+        func review(base: ExecutionOutcome) throws -> (finding: Finding?, executed: [ExecutionRequest]) {
+            let outcome = try Self.drive(Self.task(), respond: Self.checksPass { request in request.side == .head ? timedOut : base })
+            return (outcome.findings.first, outcome.executed)
+        }
+        let completes = try review(base: Self.run([("tests/test_ops.py::test_add", .passed)]))
+        #expect(completes.finding?.severity == .error && completes.finding?.kind == .timeout)
+        #expect(completes.executed.contains(.runTests(["tests/test_ops.py"], side: .base, overrides: [])), "\(completes.executed)")
+        let breaksToo = try review(base: timedOut)
+        #expect(breaksToo.finding?.severity == .info && breaksToo.finding?.kind == .preExistingFailure)
+        let notThere = try review(base: .unavailable("none of the tests exist at base"))
+        #expect(notThere.finding?.severity == .warning && notThere.finding?.kind == .timeout)
+        #expect(notThere.finding?.message.contains("base could not run the same tests") == true)
+    }
+
+    @Test("a session that does not start at head is compared with a collection at base, not a run of every test")
+    func sessionThatDoesNotStartIsComparedByCollecting() throws {
         let broken = ExecutionOutcome.tests(
             TestRun(
                 execution: Self.process(4, stderr: "ImportError while loading conftest"), command: "python3 -m pytest tests",
                 outcomes: [], collectionErrors: [:], runner: "pytest"))
-        func review(base: ExecutionOutcome) throws -> Finding? {
-            try Self.drive(Self.task(), respond: Self.checksPass { request in request.side == .head ? broken : base }).findings.first
+        func review(collection exit: Int32) throws -> (finding: Finding?, executed: [ExecutionRequest]) {
+            let outcome = try Self.drive(Self.task(), respond: Self.checksPass { request in
+                if case .collectTests(_, .base) = request {
+                    return .process(Self.process(exit), command: "python3 -m pytest --collect-only -q tests")
+                }
+                return request.side == .head ? broken : Self.run([("tests/test_ops.py::test_add", .passed)])
+            })
+            return (outcome.findings.first, outcome.executed)
         }
-        let completes = try review(base: Self.run([("tests/test_ops.py::test_add", .passed)]))
-        #expect(completes?.severity == .error && completes?.kind == .crash)
-        let breaksToo = try review(base: broken)
-        #expect(breaksToo?.severity == .info && breaksToo?.kind == .preExistingFailure)
-        let notThere = try review(base: .unavailable("none of the tests exist at base"))
-        #expect(notThere?.severity == .warning && notThere?.kind == .crash)
-        #expect(notThere?.message.contains("base could not run the same tests") == true)
+        let collects = try review(collection: 0)
+        #expect(collects.finding?.severity == .error && collects.finding?.kind == .crash)
+        #expect(collects.finding?.message.contains("at base the same tests collect") == true, "\(String(describing: collects.finding))")
+        #expect(!collects.executed.contains { if case .runTests(_, .base, _) = $0 { true } else { false } }, "\(collects.executed)")
+        let breaksToo = try review(collection: 4)
+        #expect(breaksToo.finding?.severity == .info && breaksToo.finding?.kind == .preExistingFailure)
+        let someFilesFail = try review(collection: 1)
+        #expect(someFilesFail.finding?.severity == .error, "the session starts at base when only some files do not collect")
     }
 
     @Test("an import error for a package the interpreter lacks is the environment's; for the project's own module it is an error")

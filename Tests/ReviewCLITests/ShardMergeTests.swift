@@ -46,6 +46,25 @@ struct ShardMergeTests {
         }
     }
 
+    /// On demand the head session stops at m2's regression; the other files' tests still
+    /// run (with their calls recorded), so their reviews are the same as with every test run.
+    @Test func aStopAtOneFilesRegressionLeavesTheOtherFilesWhole() throws {
+        let container = project.repository.container
+        var reports: [[String: Any]] = []
+        for mode in ["stop", "run-all"] {
+            let file = container + "/\(mode).json"
+            let output = try run(["main..feature", "--no-cache", "--on-regression", mode, "--format", "json", "--output", file])
+            #expect(output.status == 1, "\(output.err)")
+            reports.append(try json(file))
+        }
+        #expect(findings(reports[0]) == ["error/test-regression:pkg/m2.py:2"])
+        #expect(findings(reports[0]) == findings(reports[1]))
+        let behaviour = { (report: [String: Any]) in (report["tasks"] as? [[String: Any]] ?? []).map { "\($0["behaviour"] ?? "-")" } }
+        #expect(behaviour(reports[0]) == behaviour(reports[1]))
+        let message = (reports[0]["findings"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+        #expect(message.contains("stopped at this regression: 2 other selected test(s) of this file did not run"), "\(message)")
+    }
+
     @Test func shardsSplitTheTasksAndMergeIntoTheUnshardedReport() throws {
         let container = project.repository.container
         let whole = try run(["ci", "--base", "main", "--no-cache", "--json", container + "/whole.json"])

@@ -57,6 +57,37 @@ struct ExecutionReviewTests {
         }
     }
 
+    /// The head session stops at the first regression it proves: the tests after it do not
+    /// run, and the finding says how many. A failure that was there at base does not stop
+    /// it: the session goes on after it, and the regression later on is still found.
+    /// `--on-regression run-all` runs every test.
+    @Test func theHeadSessionStopsAtTheFirstProvenRegression() throws {
+        var files = PythonProject.baseFiles
+        // Before the regression: a test that fails at base too.
+        files["tests/test_ops.py"] = files["tests/test_ops.py"]!.replacingOccurrences(
+            of: "def test_add():", with: "def test_old_bug():\n    assert add(1, 1) == 3\n\n\ndef test_add():")
+        files["tests/test_ops.py"]! += (1...6).map { "\n\ndef test_more_\($0)():\n    assert mul(\($0), 1) == \($0)\n" }.joined()
+        let project = try PythonProject(files: files)
+        try project.replace("calc/ops.py", "    return a - b\n", with: "    return b - a\n")
+
+        let stopped = try project.review(["--trace", "--probe", "off", "--impact-map", "off"])
+        #expect(stopped.status == 1, "\(stopped)")
+        #expect(
+            stopped.summary.sorted() == ["error/test-regression:calc/ops.py:6", "info/pre-existing-failure:tests/test_ops.py:4"],
+            "\(stopped)")
+        let regression = try #require(stopped.findings.first { $0["kind"] as? String == "test-regression" })
+        let message = try #require(regression["message"] as? String)
+        // test_sub, then test_mul, test_clamp and six more did not run.
+        #expect(message.contains("stopped at this regression: 8 other selected test(s) of this file did not run"), "\(message)")
+        #expect(!stopped.output.err.contains("test_more_6"), "\(stopped.output.err)")
+
+        let all = try project.review(["--trace", "--probe", "off", "--impact-map", "off", "--on-regression", "run-all", "--no-cache"])
+        #expect(all.summary == stopped.summary, "\(all)")
+        let full = try #require(all.findings.first { $0["kind"] as? String == "test-regression" })
+        #expect((full["message"] as? String)?.contains("did not run") == false, "\(full)")
+        #expect(all.output.err.contains("head: 9 passed, 2 failed"), "\(all.output.err)")
+    }
+
     @Test func anErrorBelowTheEditInTheSameFunctionCoversTheEdit() throws {
         // The edit drops an assignment; the run fails one line later, where the name is read.
         let project = try PythonProject(files: [
@@ -206,7 +237,8 @@ struct ExecutionReviewTests {
             .replacingOccurrences(of: "return a + b", with: "return a + b + 1")
             .replacingOccurrences(of: "return a * b", with: "return a * b * 2")
         try project.change(["calc/ops.py": text])
-        let run = try project.review()
+        // Every failing test runs: each hunk gets its own culprit.
+        let run = try project.review(["--on-regression", "run-all"])
         #expect(run.status == 1, "\(run)")
         #expect(
             run.summary == ["error/test-regression:calc/ops.py:2", "error/test-regression:calc/ops.py:10"], "\(run)")
@@ -289,8 +321,8 @@ struct ExecutionReviewTests {
         let out = project.repository.container
         let output = try ReviewBinary.run(
             [
-                "main..feature", "--format", "sarif", "--output", out + "/r.sarif", "--format", "markdown", "--output",
-                out + "/r.md", "--format", "patch",
+                "main..feature", "--on-regression", "run-all", "--format", "sarif", "--output", out + "/r.sarif",
+                "--format", "markdown", "--output", out + "/r.md", "--format", "patch",
             ], in: project.repository.path)
         #expect(output.status == 1, "\(output.err)")
         let check = try ProcessRunner.run(

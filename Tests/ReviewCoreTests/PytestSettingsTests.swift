@@ -95,7 +95,8 @@ struct PytestSettingsTests {
             "setup.cfg": "[tool:pytest]\ntestpaths = docs\naddopts = --doctest-glob='*.rst'\n",
         ])
         try project.replace("pkg/mod.py", "return 2 * x", with: "return 3 * x")
-        let run = try project.review(["--impact-map", "off"])
+        // Both documents run (the session would stop at the first), and both fail.
+        let run = try project.review(["--impact-map", "off", "--on-regression", "run-all"])
         #expect(run.status == 1, "\(run)")
         #expect(run.summary == ["error/test-regression:pkg/mod.py:2"], "\(run)")
         let task = (run.json?["tasks"] as? [[String: Any]])?.first
@@ -117,7 +118,8 @@ struct PytestSettingsTests {
             "setup.cfg": "[tool:pytest]\ntestpaths = tests docs\naddopts = --doctest-glob='*.rst'\n",
         ])
         try project.replace("pkg/mod.py", "return 2 * x", with: "return 3 * x")
-        let run = try project.review(["--impact-map", "off"])
+        // Both documents run (the session would stop at the first), and both fail.
+        let run = try project.review(["--impact-map", "off", "--on-regression", "run-all"])
         #expect(run.status == 1, "\(run)")
         #expect(run.summary == ["error/test-regression:pkg/mod.py:2"], "\(run)")
     }

@@ -67,6 +67,49 @@ final class PythonToolboxTests {
         #expect(!run.runnerBroke)
     }
 
+    @Test func aSessionStopsAtItsFirstFailureThatIsNotKnownAndGoesOnWithoutWhatRan() throws {
+        let tests = ["tests/test_good.py"]
+        let stopped = try toolbox.runTests(tests, root: root, stop: SessionStop())
+        let report = try #require(stopped.stopReport, "\(stopped.execution)")
+        #expect(report.stopped)
+        #expect(report.ran == ["tests/test_good.py::test_ok", "tests/test_good.py::test_bad"])
+        #expect(report.failed == ["tests/test_good.py::test_bad"])
+        #expect(report.notRun == ["tests/test_good.py::test_skipped", "tests/test_good.py::TestGroup::test_in_class"])
+        #expect(stopped.outcomes.map(\.nodeID) == report.ran, "junit has what ran, and only that")
+        #expect(stopped.execution.exitCode == 1, "stopped as --maxfail stops: tests failed, not interrupted")
+        #expect(!stopped.runnerBroke)
+
+        // A known failure does not stop it.
+        let known = try toolbox.runTests(tests, root: root, stop: SessionStop(known: ["tests/test_good.py::test_bad"]))
+        #expect(known.stopReport?.stopped == false)
+        #expect(known.stopReport?.notRun == [])
+        #expect(known.outcomes.count == 4)
+
+        // Going on: what ran before is left out.
+        let rest = try toolbox.runTests(tests, root: root, stop: SessionStop(known: Set(report.failed), done: Set(report.ran)))
+        #expect(rest.outcomes.map(\.nodeID).sorted() == ["tests/test_good.py::TestGroup::test_in_class", "tests/test_good.py::test_skipped"])
+        #expect(rest.stopReport?.stopped == false)
+
+        // A failure whose error line is known (a suite's network tests fail alike) does not stop it.
+        let alike = "def test_a():\n    raise OSError('no network')\n\n\ndef test_b():\n    raise OSError('no network')\n\n\ndef test_c():\n    pass\n"
+        try alike.write(toFile: root + "/tests/test_alike.py", atomically: true, encoding: .utf8)
+        chmod(root + "/tests/test_alike.py", 0o644)
+        let first = try toolbox.runTests(["tests/test_alike.py"], root: root, stop: SessionStop())
+        let error = try #require(first.stopReport?.errors["tests/test_alike.py::test_a"])
+        #expect(error == "OSError: no network", "\(String(describing: first.stopReport))")
+        #expect(first.stopReport?.notRun.count == 2)
+        let after = try toolbox.runTests(
+            ["tests/test_alike.py"], root: root,
+            stop: SessionStop(known: ["tests/test_alike.py::test_a"], done: ["tests/test_alike.py::test_a"], knownErrors: [error]))
+        #expect(after.stopReport?.stopped == false)
+        #expect(after.outcomes.map(\.nodeID) == ["tests/test_alike.py::test_b", "tests/test_alike.py::test_c"])
+
+        // Without a stop request the plugin is not there.
+        let plain = try toolbox.runTests(tests, root: root)
+        #expect(plain.stopReport == nil)
+        #expect(plain.outcomes.count == 4)
+    }
+
     @Test func nothingCollected() throws {
         try "x = 1\n".write(toFile: root + "/tests/test_empty.py", atomically: true, encoding: .utf8)
         chmod(root + "/tests/test_empty.py", 0o644)

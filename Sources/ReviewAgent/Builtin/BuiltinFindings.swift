@@ -55,7 +55,7 @@ struct BuiltinFindings {
             ? "\(names) passes at base but fails at head" : "\(tests.count) tests pass at base but fail at head (\(names))"
         return Finding(
             severity: .error, kind: .testRegression, file: task.path, line: lines.lowerBound, endLine: lines.upperBound,
-            message: "\(lead): \(Wording.short(tests[0].message)). Reverting the change at lines \(lines.lowerBound)-\(lines.upperBound) makes \(tests.count == 1 ? "it" : "them") pass.",
+            message: "\(lead): \(Wording.short(tests[0].message)). Reverting the change at lines \(lines.lowerBound)-\(lines.upperBound) makes \(tests.count == 1 ? "it" : "them") pass." + stopped,
             test: tests[0].nodeID, evidence: evidence(for: tests[0]),
             suggestion: reverted.map { suggestion($0, hunk: hunk) })
     }
@@ -69,8 +69,13 @@ struct BuiltinFindings {
         let lines = task.blame(line)
         return Finding(
             severity: .error, kind: .testRegression, file: task.path, line: lines.lowerBound, endLine: lines.upperBound,
-            message: "`\(outcome.nodeID)` passes at base but fails at head: \(Wording.short(outcome.message))",
+            message: "`\(outcome.nodeID)` passes at base but fails at head: \(Wording.short(outcome.message))" + (stopped.isEmpty ? "" : "." + stopped),
             test: outcome.nodeID, evidence: evidence(for: outcome))
+    }
+
+    /// What a regression's message adds when the head session stopped at it.
+    private var stopped: String {
+        Wording.sessionStopped(headRun?.stopReport).map { " " + $0 } ?? ""
     }
 
     /// What the same test run did at base.
@@ -79,6 +84,8 @@ struct BuiltinFindings {
         case broke
         /// It completed there.
         case completed
+        /// Its tests collect there (asked when the run did not start at head).
+        case collects
         /// Base could not run it (none of the tests exist there), so nothing is compared.
         case notRun(String)
 
@@ -117,6 +124,7 @@ struct BuiltinFindings {
         switch atBase {
         case .broke: (severity, message) = (.info, "\(what) at head, and at base too")
         case .completed: (severity, message) = (.error, "\(what) at head; at base it completes")
+        case .collects: (severity, message) = (.error, "\(what) at head, before any test ran; at base the same tests collect")
         case .notRun(let reason):
             (severity, message) = (.warning, "\(what) at head; base could not run the same tests (\(reason)), so the change is not proven to cause it")
         }
@@ -347,6 +355,13 @@ enum Wording {
             $0.trimmingCharacters(in: .whitespaces).replacing(/^E\s+/, with: "")
         }.filter { !$0.isEmpty }
         return lines.last(where: { $0.contains("Error") || $0.contains("Exception") }) ?? lines.last ?? "no output"
+    }
+
+    /// What the report says of a head session that stopped at the first regression it
+    /// proved; `nil` when it ran to its end.
+    static func sessionStopped(_ report: SessionStopReport?) -> String? {
+        guard let report, report.stopped, !report.notRun.isEmpty else { return nil }
+        return "The test session at head stopped at this regression: \(report.notRun.count) other selected test(s) of this file did not run (`--on-regression run-all` runs them all)."
     }
 
     /// The first line of a message, at most 300 characters.

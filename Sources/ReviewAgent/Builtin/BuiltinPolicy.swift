@@ -16,7 +16,7 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 9
+    public static let version = 10
 
     /// Behaviour review's settings (`nil`: off).
     public struct Probing: Hashable, Sendable {
@@ -76,6 +76,12 @@ public struct BuiltinPolicy: Policy {
     public var provenFindings: [Finding] { make.attributingEnvironment(findings) }
 
     public mutating func observe(_ outcome: ExecutionOutcome) { last = outcome }
+
+    /// Whether a head run broke before running any test (not a timeout or a kill): whether
+    /// the session starts at base is then all there is to compare.
+    private static func didNotStart(_ run: TestRun) -> Bool {
+        run.outcomes.isEmpty && !run.execution.timedOut && run.execution.signal == nil
+    }
 
     /// After the flaky ones are told apart: the culprit search of the confirmed regressions.
     private mutating func afterFlaky() -> AgentAction {
@@ -140,8 +146,26 @@ public struct BuiltinPolicy: Policy {
             return afterTestsHead()
         case .brokenBase(let head):
             phase = .afterBrokenBase(head)
+            if Self.didNotStart(head) {
+                // The session did not start at head: whether it starts at base is the question,
+                // and collecting the tests there answers it without running them all.
+                return .execute(
+                    .collectTests(TestInvestigation.directories(of: task.tests), side: .base),
+                    note: "do the tests collect at base?")
+            }
             return .execute(.runTests(task.testTargets, side: .base, overrides: []), note: "does the run break at base too?")
         case .afterBrokenBase(let head):
+            if Self.didNotStart(head), case .process(let collected, _)? = last {
+                // A collection that ends (1: some files do not collect) started at base.
+                let atBase: BuiltinFindings.AtBase
+                switch collected.exitCode {
+                case 0?, 1?, 5?: atBase = .collects
+                case _ where collected.timedOut || collected.signal != nil:
+                    atBase = .notRun("collecting them at base \(collected.statusDescription)")
+                default: atBase = .broke
+                }
+                return conclude(with: make.brokenRun(head, atBase: atBase))
+            }
             let atBase = BuiltinFindings.AtBase(last)
             guard atBase.needsCollection, case .unavailable? = last else { return conclude(with: make.brokenRun(head, atBase: atBase)) }
             phase = .collectBase(head)
@@ -233,6 +257,7 @@ public struct BuiltinPolicy: Policy {
             return conclude()
         }
         make.headRun = run
+        if let stopped = Wording.sessionStopped(run.stopReport) { notes.append(stopped) }
         let ran = run.outcomes.filter { $0.status != .skipped }
         if !ran.isEmpty {
             untested = nil

@@ -43,6 +43,15 @@ public enum FailLevel: String, Sendable, CaseIterable {
     }
 }
 
+/// What the test session at head does once a failing test is proven a regression.
+public enum OnRegression: String, Sendable, CaseIterable {
+    /// Stop there: the error is proven, and the report says how many tests did not run
+    /// (the default).
+    case stop
+    /// Run every selected test, for the full list of what fails.
+    case runAll = "run-all"
+}
+
 /// Every setting of `review`, with where each value came from.
 ///
 /// A key of `[tool.review]`, as files, `REVIEW_*` variables (upper case, `_`) and flags
@@ -58,6 +67,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case impactMap = "impact-map"
     case probe
     case probeSeconds = "probe-seconds"
+    case onRegression = "on-regression"
 }
 
 /// Read from `[tool.review]` in `pyproject.toml`, then `.review.toml` (top-level keys or a
@@ -95,6 +105,8 @@ public struct Configuration: Sendable {
     public var probe: ProbeMode = .auto
     /// Seconds per file the recording of calls for behaviour review may take.
     public var probeSeconds: Int = 20
+    /// Whether the test session at head stops at the first proven regression.
+    public var onRegression: OnRegression = .stop
     /// The sandbox.
     public var sandbox: SandboxMode = .bubblewrap
     /// `[tool.review.model]`: the model server (`url`, `name`, `fallback`, `constrained`, `timeout`).
@@ -163,7 +175,7 @@ public struct Configuration: Sendable {
                 throw ReviewFailure("\(origin): '\(key.rawValue)' must be a whole number, not '\(text)'", status: .usage)
             }
             value = .integer(number)
-        case .python, .failOn, .sandbox, .impactMap, .probe:
+        case .python, .failOn, .sandbox, .impactMap, .probe, .onRegression:
             value = .string(text)
         }
         try assign(key.rawValue, value, origin: origin)
@@ -319,6 +331,10 @@ public struct Configuration: Sendable {
         case ("probe", _): throw bad("auto or off")
         case ("probe-seconds", .integer(let number)) where number > 0 && number <= 3600: probeSeconds = number
         case ("probe-seconds", _): throw bad("a number of seconds between 1 and 3600")
+        case ("on-regression", .string(let text)):
+            guard let mode = OnRegression(rawValue: text) else { throw bad("stop or run-all") }
+            onRegression = mode
+        case ("on-regression", _): throw bad("stop or run-all")
         default:
             throw ReviewFailure("\(origin): unknown key '\(key)'", status: .usage)
         }
@@ -353,7 +369,7 @@ public struct Configuration: Sendable {
             ("max-tests", String(maxTests)), ("jobs", String(jobs)), ("sandbox", "\"\(sandbox.rawValue)\""),
             ("budget-seconds", String(budgetSeconds)), ("cache-size-mb", String(cacheSizeMB)),
             ("impact-map", "\"\(impactMap.rawValue)\""), ("probe", "\"\(probe.rawValue)\""),
-            ("probe-seconds", String(probeSeconds)),
+            ("probe-seconds", String(probeSeconds)), ("on-regression", "\"\(onRegression.rawValue)\""),
         ]
         var lines = values.map { key, value in
             var origin = origins[key] ?? "default"
@@ -393,7 +409,7 @@ public struct Configuration: Sendable {
         return [
             "include=" + globs[0], "exclude=" + globs[1], "tests=" + globs[2], "python=" + (python ?? ""),
             "timeout=\(timeout)", "max-files=\(maxFiles)", "max-tests=\(maxTests)", "sandbox=\(sandbox.rawValue)",
-            "probe=\(probe.rawValue)", "probe-seconds=\(probeSeconds)",
+            "probe=\(probe.rawValue)", "probe-seconds=\(probeSeconds)", "on-regression=\(onRegression.rawValue)",
         ].joined(separator: "\u{0}")
     }
 }

@@ -95,11 +95,18 @@ public struct Reviewer {
         // A map's selection replaces the import graph's, and with it the planner's bound.
         let mapped = Set(tasks.filter { $0.testNodes != nil }.map(\.path))
         result.skipped.removeAll { mapped.contains($0.path) && $0.isBudget }
+        // Runs beside another (a flaky rerun beside its base rerun, the checks of a session
+        // stopped at a failure) when a core is free: two or more, and no map recorded beside.
+        let beside = selection.recording
+        let spare: @Sendable () -> Bool = {
+            ProcessInfo.processInfo.activeProcessorCount >= 2 && beside?.isDone != false
+        }
         let prefetch: Prefetch
         do {
             prefetch = try Prefetch.run(
                 &tasks, toolbox: toolbox, head: head, base: base,
-                probeSeconds: configuration.probe == .off ? nil : Double(configuration.probeSeconds))
+                probeSeconds: configuration.probe == .off ? nil : Double(configuration.probeSeconds),
+                spare: configuration.onRegression == .stop ? spare : nil)
         } catch {
             selection.abandon()
             throw error
@@ -108,9 +115,7 @@ public struct Reviewer {
             prefetch.workspace.settle()
             TemporaryDirectories.remove(prefetch.scratch)
         }
-        // A flaky rerun may start beside its base rerun while no map is recorded beside.
-        let beside = selection.recording
-        prefetch.workspace.speculate { ProcessInfo.processInfo.activeProcessorCount >= 2 && beside?.isDone != false }
+        prefetch.workspace.speculate(when: spare)
         result.tasks = tasks
         result.testRunner = prefetch.testRunner
         for text in prefetch.notes { note(text, &result) }

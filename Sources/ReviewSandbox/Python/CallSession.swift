@@ -30,11 +30,15 @@ extension PythonToolbox {
     /// - Returns: the run (``TestRun/recordedIn`` says where calls were copied) and, by
     ///   module, what the recorder holds; none when the session could not record (no
     ///   pytest, or it did not start, and was run again without the recorder).
+    ///
+    /// With `stop`, the session ends after its first failing test not already known, as in
+    /// ``runTests(_:root:overrides:extraPaths:stop:)``.
     public func runTests(
-        _ nodeIDs: [String], root: String, extraPaths: [String], recording: [CallTargets], seconds: Double
+        _ nodeIDs: [String], root: String, extraPaths: [String], recording: [CallTargets], seconds: Double,
+        stop: SessionStop? = nil
     ) throws(SandboxError) -> (run: TestRun, calls: [String: JSONValue]) {
         guard !recording.isEmpty, try hasPytest() else {
-            return (try runTests(nodeIDs, root: root, extraPaths: extraPaths), [:])
+            return (try runTests(nodeIDs, root: root, extraPaths: extraPaths, stop: stop), [:])
         }
         let (run, calls) = try withOutputDirectory { output throws(SandboxError) in
             try? Data(PythonScripts.callsPlugin.utf8).write(
@@ -58,12 +62,14 @@ extension PythonToolbox {
             ])
             try? Data(spec.rendered(pretty: false).utf8).write(to: URL(fileURLWithPath: output + "/calls-spec.json"))
             let arguments =
-                [interpreter.path, "-m", "pytest", "-p", PythonScripts.callsModule] + Self.pytestOptions
-                + Self.junitOptions + nodeIDs
+                [interpreter.path, "-m", "pytest", "-p", PythonScripts.callsModule]
+                + Self.installStop(stop, output: output) + Self.pytestOptions + Self.junitOptions + nodeIDs
             var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
             command.environment["PYTHONPATH", default: ""] += ":" + Self.outputRoot
             command.environment[Self.callsVariable] = Self.outputRoot + "/calls-spec.json"
-            let run = try junitSession(command, output: output, shown: Self.testCommand(nodeIDs))
+            Self.enableStop(stop, in: &command)
+            var run = try junitSession(command, output: output, shown: Self.testCommand(nodeIDs))
+            run.stopReport = stop == nil ? nil : Self.stopReport(output: output)
             let files = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? [])
                 .filter { $0.hasPrefix("calls.") && $0.hasSuffix(".json") }.sorted()
             var states: [String: [JSONValue]] = [:]
@@ -74,7 +80,9 @@ extension PythonToolbox {
             return (run, states.map { ($0.key, Self.merged($0.value)) })
         }
         // A session that did not start says nothing about the recorder: the plain runs decide.
-        guard !run.sessionDidNotStart else { return (try runTests(nodeIDs, root: root, extraPaths: extraPaths), [:]) }
+        guard !run.sessionDidNotStart else {
+            return (try runTests(nodeIDs, root: root, extraPaths: extraPaths, stop: stop), [:])
+        }
         var recorded = run
         var byModule: [String: JSONValue] = [:]
         for (module, state) in calls {
@@ -86,7 +94,7 @@ extension PythonToolbox {
 
     /// One recorder state from those of several processes (pytest-xdist workers): their
     /// calls side by side, callers and copies together, counts added.
-    static func merged(_ states: [JSONValue]) -> JSONValue {
+    public static func merged(_ states: [JSONValue]) -> JSONValue {
         guard states.count > 1 else { return states.first ?? .null }
         var seen: [(String, [JSONValue])] = []
         var callers: [(String, Set<String>)] = []

@@ -216,11 +216,16 @@ public final class PythonToolbox: Sendable {
     /// nearest `conftest.py`, then one per file, so a broken part costs only its own tests.
     /// Each file whose own session still cannot start is reported as that file's collection
     /// error, with pytest's message.
+    ///
+    /// With `stop`, the session ends after its first failing test not in ``SessionStop/known``
+    /// (``TestRun/stopReport`` says so); the smaller groups run to their end.
     public func runTests(
-        _ nodeIDs: [String], root: String, overrides: [Override] = [], extraPaths: [String] = []
+        _ nodeIDs: [String], root: String, overrides: [Override] = [], extraPaths: [String] = [],
+        stop: SessionStop? = nil
     ) throws(SandboxError) -> TestRun {
-        let whole = try runSession(nodeIDs, root: root, overrides: overrides, extraPaths: extraPaths)
-        guard whole.runner == "pytest", whole.sessionDidNotStart else { return whole }
+        let whole = try runSession(nodeIDs, root: root, overrides: overrides, extraPaths: extraPaths, stop: stop)
+        guard whole.runner == "pytest", whole.sessionDidNotStart, !Self.brokenForAll(whole, files: nodeIDs.map(Self.file(of:)))
+        else { return whole }
         let byFile = Dictionary(grouping: nodeIDs) { Self.file(of: $0) }
         let byConftest = Dictionary(grouping: nodeIDs) { Self.conftestDirectory(of: Self.file(of: $0), root: root) }
         var groups = byConftest.keys.sorted().map { byConftest[$0]! }
@@ -248,6 +253,19 @@ public final class PythonToolbox: Sendable {
         return TestRun(merging: parts, command: Self.testCommand(nodeIDs))
     }
 
+    /// Whether a session that could not start broke in a `conftest.py` that every one of
+    /// `files` loads (one in a directory above them all): smaller groups would break the same way.
+    static func brokenForAll(_ run: TestRun, files: [String]) -> Bool {
+        let text = run.execution.stdout + "\n" + run.execution.stderr
+        guard let start = text.range(of: "while loading conftest '")?.upperBound,
+            let end = text[start...].firstIndex(of: "'")
+        else { return false }
+        let path = String(text[start..<end])
+        guard path.hasPrefix(sourceRoot + "/"), path.hasSuffix("/conftest.py") else { return false }
+        let directory = String(path.dropFirst(sourceRoot.count + 1).dropLast("conftest.py".count))
+        return files.allSatisfy { $0.hasPrefix(directory) }
+    }
+
     /// The most files of one group rerun one at a time after their session could not start.
     static let maxSplitFiles = 20
 
@@ -268,13 +286,18 @@ public final class PythonToolbox: Sendable {
 
     /// One test session.
     private func runSession(
-        _ nodeIDs: [String], root: String, overrides: [Override], extraPaths: [String]
+        _ nodeIDs: [String], root: String, overrides: [Override], extraPaths: [String], stop: SessionStop? = nil
     ) throws(SandboxError) -> TestRun {
         if try hasPytest() {
             return try withOutputDirectory { output throws(SandboxError) in
-                let arguments = [interpreter.path, "-m", "pytest"] + Self.pytestOptions + Self.junitOptions + nodeIDs
-                let command = command(arguments, root: root, overrides: overrides, output: output, extraPaths: extraPaths)
-                return try junitSession(command, output: output, shown: Self.testCommand(nodeIDs))
+                let arguments =
+                    [interpreter.path, "-m", "pytest"] + Self.installStop(stop, output: output) + Self.pytestOptions
+                    + Self.junitOptions + nodeIDs
+                var command = command(arguments, root: root, overrides: overrides, output: output, extraPaths: extraPaths)
+                Self.enableStop(stop, in: &command)
+                var run = try junitSession(command, output: output, shown: Self.testCommand(nodeIDs))
+                run.stopReport = stop == nil ? nil : Self.stopReport(output: output)
+                return run
             }
         }
         // Text files collected for their doctests need pytest; unittest loads modules only.

@@ -53,6 +53,8 @@ public struct TestRun: Hashable, Sendable {
     /// function (``PythonScripts/callsPlugin``): pickling runs the objects' own code, so
     /// their outcome here is not the plain one.
     public var recordedIn: Set<String> = []
+    /// What review's stop plugin said, when the session ran with a ``SessionStop``.
+    public var stopReport: SessionStopReport?
 
     /// Creates a run.
     public init(
@@ -101,7 +103,7 @@ public struct TestRun: Hashable, Sendable {
 
     /// Runs of parts of one session, as one run: every outcome and collection error, the
     /// output of each part, and exit 1 when anything failed (else 0).
-    init(merging parts: [TestRun], command: String) {
+    public init(merging parts: [TestRun], command: String) {
         let outcomes = parts.flatMap(\.outcomes)
         var errors: [String: String] = [:]
         for part in parts { errors.merge(part.collectionErrors) { first, _ in first } }

@@ -30,16 +30,21 @@ struct Prefetch {
     ///
     /// - Parameter probeSeconds: with behaviour review on, the seconds the session may spend
     ///   copying calls; `nil` when it is off.
+    /// - Parameter spare: whether a core is free (nothing recorded beside the review), for
+    ///   the checks of a stopped session; `nil` when the session runs to its end
+    ///   (`on-regression = "run-all"`).
     static func run(
         _ tasks: inout [ReviewTask], toolbox: PythonToolbox, head: Snapshot, base: DeferredSnapshot,
-        probeSeconds: Double?
+        probeSeconds: Double?, spare: (@Sendable () -> Bool)?
     ) throws(ReviewFailure) -> Prefetch {
         let (same, symbols) = sameCode(tasks, toolbox: toolbox, head: head, base: base, symbols: probeSeconds != nil)
         for index in tasks.indices where same.contains(tasks[index].path) { tasks[index].sameCode = true }
         Planner.attachSymbols(&tasks, symbols: symbols)
         let recording = probeSeconds.map { seconds in (tasks.compactMap(\.callTargets), seconds) }
+        let stopping = spare.map { spare in HeadSession.Stopping(base: { try? base.root() }, spare: spare) }
         let session = startSession(
-            toolbox: toolbox, tasks: tasks.filter { !$0.sameCode }, head: head.root, recording: recording)
+            toolbox: toolbox, tasks: tasks.filter { !$0.sameCode }, head: head.root, recording: recording,
+            stopping: stopping)
         let checks: [String: PythonToolbox.FileCheck]
         do {
             checks = try toolbox.check(
@@ -61,9 +66,9 @@ struct Prefetch {
             throw ReviewFailure(error)
         }
         let workspace = Workspace(toolbox: toolbox, headRoot: head.root, scratch: scratch) { try base.root() }
-        let (run, calls) = session.wait() ?? (nil, [:])
-        for (module, state) in calls { workspace.recordedCalls(state, module: module) }
-        serve(tasks, checks: checks, session: run, workspace: workspace)
+        let shared = session.wait()
+        for (module, state) in shared?.calls ?? [:] { workspace.recordedCalls(state, module: module) }
+        serve(tasks, checks: checks, session: shared, workspace: workspace)
         return Prefetch(workspace: workspace, testRunner: hasPytest ? "pytest" : "unittest", notes: notes, scratch: scratch)
     }
 
@@ -94,31 +99,32 @@ struct Prefetch {
     }
 
     /// One pytest session over the related tests of every task at head, on another thread,
-    /// recording the calls of `recording`'s targets for their seconds; `nil` when there is
+    /// recording the calls of `recording`'s targets for their seconds, and stopping at the
+    /// first regression when `stopping` is given (``HeadSession``); `nil` when there is
     /// nothing to run or it could not run.
     private static func startSession(
-        toolbox: PythonToolbox, tasks: [ReviewTask], head: String, recording: ([CallTargets], Double)?
-    ) -> Background<(TestRun, [String: JSONValue])?> {
-        // Every task's targets once; a node id is dropped when its whole file runs anyway.
-        var tests: [String] = []
-        for task in tasks { for test in task.testTargets where !tests.contains(test) { tests.append(test) } }
-        let wholeFiles = Set(tests.filter { !$0.contains("::") })
-        tests = tests.filter { !$0.contains("::") || !wholeFiles.contains(PythonToolbox.file(of: $0)) }
+        toolbox: PythonToolbox, tasks: [ReviewTask], head: String, recording: ([CallTargets], Double)?,
+        stopping: HeadSession.Stopping?
+    ) -> Background<HeadSession?> {
+        let owners = tasks.map(\.testTargets).filter { !$0.isEmpty }
         let paths = importPaths(of: tasks)
-        return Background { [tests] in
-            guard !tests.isEmpty else { return nil }
-            guard let (targets, seconds) = recording, !targets.isEmpty else {
-                return (try? toolbox.runTests(tests, root: head, extraPaths: paths)).map { ($0, [:]) }
-            }
-            return try? toolbox.runTests(tests, root: head, extraPaths: paths, recording: targets, seconds: seconds)
+        return Background {
+            guard !owners.isEmpty else { return nil }
+            return HeadSession.run(
+                owners: owners, toolbox: toolbox, head: head, extraPaths: paths,
+                recording: recording.map { (targets: $0.0, seconds: $0.1) }, stopping: stopping)
         }
     }
 
     /// Hands each task its share of the shared runs: the batch check's compile and import
     /// results, and the test session's outcomes for its test files. A task whose share is
-    /// missing (a shared run crashed or timed out) runs its own.
+    /// missing (a shared run crashed or timed out) runs its own. When the session stopped
+    /// at a regression, only the tasks whose share holds a failure get their share (with
+    /// the reruns that proved it, when they are the task's own next steps); the others run
+    /// their tests themselves, whole.
     private static func serve(
-        _ tasks: [ReviewTask], checks: [String: PythonToolbox.FileCheck], session: TestRun?, workspace: Workspace
+        _ tasks: [ReviewTask], checks: [String: PythonToolbox.FileCheck], session shared: HeadSession?,
+        workspace: Workspace
     ) {
         for task in tasks {
             guard let check = checks[task.path] else { continue }
@@ -131,7 +137,8 @@ struct Prefetch {
                     for: .importModule(module, side: .head, overrides: []), task: task.path)
             }
         }
-        guard let session, !session.runnerBroke else { return }
+        guard let session = shared?.run, !session.runnerBroke else { return }
+        let paths = importPaths(of: tasks)
         for task in tasks where !task.testTargets.isEmpty {
             let targets = task.testTargets
             let wholeFiles = Set(targets.filter { !$0.contains("::") })
@@ -145,6 +152,20 @@ struct Prefetch {
                 },
                 collectionErrors: session.collectionErrors.filter { files.contains($0.key) }, runner: session.runner)
             share.recordedIn = session.recordedIn
+            if let stop = session.stopReport {
+                // Stopped at a regression: a task gets what did not run of its own tests.
+                let cut = stop.notRun.filter { HeadSession.covers(targets, $0) }
+                share.stopReport = cut.isEmpty ? nil : SessionStopReport(stopped: true, failed: [], ran: [], notRun: cut)
+                let failing = HeadSession.failing(share)
+                // Cut short without a failure of its own (the session could not go on): it runs its tests itself.
+                guard !failing.isEmpty || cut.isEmpty else { continue }
+                // The reruns ran with every task's import roots and this task's failures: its own
+                // next steps only when both are the same.
+                let served = shared?.served ?? []
+                if Array(Set(task.importPaths)).sorted() == paths, served.first?.request == .runTests(failing, side: .base, overrides: []) {
+                    for (request, run) in served { workspace.prefetch(.tests(run), for: request, task: task.path) }
+                }
+            }
             workspace.prefetch(.tests(share), for: .runTests(targets, side: .head, overrides: []), task: task.path)
         }
     }
