@@ -51,6 +51,42 @@ final class WorkspaceTests {
         return workspace
     }
 
+    /// A failure there at base too stops the session once, and it goes on; the regression
+    /// after it stops it for good, and the reruns that proved it are kept for the policy.
+    /// Known in advance (an earlier review found it), the old failure does not stop it.
+    @Test func theHeadSessionGoesOnAfterAnOldFailureAndStopsAtTheRegression() throws {
+        for side in ["head", "base"] {
+            try "def test_old():\n    assert 1 == 2\n".write(
+                toFile: directory + "/\(side)/tests/test_old.py", atomically: true, encoding: .utf8)
+            chmod(directory + "/\(side)/tests/test_old.py", 0o644)
+        }
+        let owners = [["tests/test_old.py", "tests/test_ops.py"]]
+        func session(_ known: SessionStop) throws -> HeadSession {
+            let stopping = HeadSession.Stopping(base: { [directory] in directory + "/base" }, spare: { true }, known: known)
+            return try #require(
+                HeadSession.run(
+                    owners: owners, toolbox: toolbox, head: directory + "/head", extraPaths: [], recording: nil,
+                    stopping: stopping))
+        }
+        let first = try session(SessionStop())
+        #expect(first.parts == 2)
+        #expect(first.preExisting.map(\.test) == ["tests/test_old.py::test_old"])
+        #expect(first.preExisting.map(\.error) == ["assert 1 == 2"])
+        #expect(first.run.stopReport?.notRun == ["tests/test_ops.py::test_mul"], "\(String(describing: first.run.stopReport))")
+        #expect(first.run.failures.map(\.nodeID) == ["tests/test_old.py::test_old", "tests/test_ops.py::test_add"])
+        #expect(first.served.map(\.request) == [
+            .runTests(Self.failing, side: .base, overrides: []), .runTests(Self.failing, side: .head, overrides: []),
+        ])
+        #expect(first.served.first?.run.outcomes.map(\.status) == [.passed], "it passes at base")
+
+        let seeded = try session(SessionStop(knownErrors: ["assert 1 == 2"]))
+        #expect(seeded.parts == 1)
+        // The stop's check saw it fail at base once more (with the regression, in one rerun).
+        #expect(seeded.served.first?.request == .runTests(["tests/test_old.py::test_old"] + Self.failing, side: .base, overrides: []))
+        #expect(seeded.run.failures.map(\.nodeID) == ["tests/test_old.py::test_old", "tests/test_ops.py::test_add"])
+        #expect(seeded.run.stopReport?.notRun == ["tests/test_ops.py::test_mul"])
+    }
+
     @Test func theFlakyRerunStartsBesideTheBaseRerunAndIsServed() throws {
         let workspace = try workspace()
         workspace.speculate { true }

@@ -81,6 +81,11 @@ struct ExecutionReviewTests {
         #expect(message.contains("stopped at this regression: 8 other selected test(s) of this file did not run"), "\(message)")
         #expect(!stopped.output.err.contains("test_more_6"), "\(stopped.output.err)")
 
+        // The old failure is remembered, with its error line, for the next review's session.
+        let known = try String(
+            contentsOfFile: project.repository.path + "/.git/review/known-failures.json", encoding: .utf8)
+        #expect(known.contains("tests/test_ops.py::test_old_bug") && known.contains("assert 2 == 3"), "\(known)")
+
         let all = try project.review(["--trace", "--probe", "off", "--impact-map", "off", "--on-regression", "run-all", "--no-cache"])
         #expect(all.summary == stopped.summary, "\(all)")
         let full = try #require(all.findings.first { $0["kind"] as? String == "test-regression" })

@@ -24,18 +24,28 @@ public struct HeadSession: Sendable {
     /// The reruns that decided the stop, keyed by the request the built-in policy makes for
     /// them: the failing tests at base, and the regression candidates again at head.
     public var served: [(request: ExecutionRequest, run: TestRun)]
+    /// The failures that stopped it and failed at base too (node id, error line): what
+    /// later reviews may know in advance (``Stopping/known``).
+    public var preExisting: [(test: String, error: String)] = []
+    /// How many pytest sessions it took (one more after each stop that was not a regression).
+    public var parts = 1
 
     /// How the session may stop: `base` gives the base snapshot's root (`nil`: no base, so
     /// nothing can be proven a regression); `spare` says whether a core is free for the two
     /// reruns to run side by side.
+    /// `known`: failures that need not stop it (found failing at base by earlier reviews).
     public struct Stopping: Sendable {
         public var base: @Sendable () -> String?
         public var spare: @Sendable () -> Bool
+        public var known: SessionStop
 
         /// Creates the settings.
-        public init(base: @escaping @Sendable () -> String?, spare: @escaping @Sendable () -> Bool) {
+        public init(
+            base: @escaping @Sendable () -> String?, spare: @escaping @Sendable () -> Bool, known: SessionStop = SessionStop()
+        ) {
             self.base = base
             self.spare = spare
+            self.known = known
         }
     }
 
@@ -52,7 +62,8 @@ public struct HeadSession: Sendable {
     ) -> HeadSession? {
         var parts: [TestRun] = []
         var states: [String: [JSONValue]] = [:]
-        var stop = SessionStop()
+        var stop = SessionStop(known: stopping?.known.known ?? [], knownErrors: stopping?.known.knownErrors ?? [])
+        var preExisting: [(test: String, error: String)] = []
         var served: [(request: ExecutionRequest, run: TestRun)] = []
         var remaining = owners
         var cut: [String] = []
@@ -80,6 +91,7 @@ public struct HeadSession: Sendable {
             stop.known.formUnion(report.failed)
             stop.done.formUnion(report.ran)
             let check = Self.check(run, toolbox: toolbox, head: head, extraPaths: extraPaths, stopping: stopping)
+            preExisting += check.preExisting.map { ($0, report.errors[$0] ?? "") }
             guard check.proven else {
                 // Failures alike (the network tests of a suite) do not stop it again.
                 stop.knownErrors.formUnion(report.failed.compactMap { report.errors[$0] }.filter { !$0.isEmpty })
@@ -112,7 +124,10 @@ public struct HeadSession: Sendable {
             // The last part stopped and could not go on: what did not run is said.
             run.stopReport = report
         }
-        return HeadSession(run: run, calls: states.mapValues { PythonToolbox.merged($0) }, served: served)
+        var session = HeadSession(run: run, calls: states.mapValues { PythonToolbox.merged($0) }, served: served)
+        session.preExisting = preExisting
+        session.parts = parts.count
+        return session
     }
 
     /// Every target of `owners` once, in order; a node id is dropped when its whole file runs anyway.
@@ -137,24 +152,25 @@ public struct HeadSession: Sendable {
     /// asks for them.
     private static func check(
         _ run: TestRun, toolbox: PythonToolbox, head: String, extraPaths: [String], stopping: Stopping
-    ) -> (proven: Bool, served: [(request: ExecutionRequest, run: TestRun)]) {
+    ) -> (proven: Bool, served: [(request: ExecutionRequest, run: TestRun)], preExisting: [String]) {
         var investigation = TestInvestigation(headRun: run)
         let failing = investigation.failing.map(\.nodeID)
-        guard !failing.isEmpty, let baseRoot = stopping.base() else { return (false, []) }
+        guard !failing.isEmpty, let baseRoot = stopping.base() else { return (false, [], []) }
         let exists = { (file: String) in FileManager.default.fileExists(atPath: baseRoot + "/" + file) }
         let present = failing.filter { exists(PythonToolbox.file(of: $0)) }
-        guard !present.isEmpty else { return (false, []) }
+        guard !present.isEmpty else { return (false, [], []) }
         // The rerun at head does not depend on base's answer: beside it when a core is free.
         let ahead = stopping.spare() ? Background { try? toolbox.runTests(failing, root: head, extraPaths: extraPaths) } : nil
         guard let atBase = try? toolbox.runTests(present, root: baseRoot, extraPaths: extraPaths) else {
             _ = ahead?.wait()
-            return (false, [])
+            return (false, [], [])
         }
-        _ = investigation.classify(against: atBase, existsAtBase: exists)
+        let preExisting = investigation.classify(against: atBase, existsAtBase: exists)
+            .filter { $0.1 == .preExisting }.map(\.0.nodeID)
         let candidates = investigation.candidates.map(\.nodeID)
         guard !candidates.isEmpty else {
             _ = ahead?.wait()
-            return (false, [])
+            return (false, [], preExisting)
         }
         let rerun: TestRun?
         var served: [(request: ExecutionRequest, run: TestRun)] = [(.runTests(failing, side: .base, overrides: []), atBase)]
@@ -164,10 +180,10 @@ public struct HeadSession: Sendable {
             _ = ahead?.wait()
             rerun = try? toolbox.runTests(candidates, root: head, extraPaths: extraPaths)
         }
-        guard let rerun, !rerun.runnerBroke else { return (false, []) }
+        guard let rerun, !rerun.runnerBroke else { return (false, [], preExisting) }
         _ = investigation.splitFlaky(rerun: rerun)
         served.append((.runTests(candidates, side: .head, overrides: []), rerun))
-        return (!investigation.confirmed.isEmpty, served)
+        return (!investigation.confirmed.isEmpty, served, preExisting)
     }
 
     /// The failing tests of a run as the built-in policy lists them (its base rerun's tests).

@@ -106,7 +106,8 @@ public struct Reviewer {
             prefetch = try Prefetch.run(
                 &tasks, toolbox: toolbox, head: head, base: base,
                 probeSeconds: configuration.probe == .off ? nil : Double(configuration.probeSeconds),
-                spare: configuration.onRegression == .stop ? spare : nil)
+                spare: configuration.onRegression == .stop ? spare : nil,
+                known: options.useCache ? KnownFailures(gitDirectory: project.commonDirectory) : nil)
         } catch {
             selection.abandon()
             throw error

@@ -30,18 +30,20 @@ struct Prefetch {
     ///
     /// - Parameter probeSeconds: with behaviour review on, the seconds the session may spend
     ///   copying calls; `nil` when it is off.
+    /// - Parameter known: failures found at base by earlier reviews (read, then added to).
     /// - Parameter spare: whether a core is free (nothing recorded beside the review), for
     ///   the checks of a stopped session; `nil` when the session runs to its end
     ///   (`on-regression = "run-all"`).
     static func run(
         _ tasks: inout [ReviewTask], toolbox: PythonToolbox, head: Snapshot, base: DeferredSnapshot,
-        probeSeconds: Double?, spare: (@Sendable () -> Bool)?
+        probeSeconds: Double?, spare: (@Sendable () -> Bool)?, known: KnownFailures?
     ) throws(ReviewFailure) -> Prefetch {
         let (same, symbols) = sameCode(tasks, toolbox: toolbox, head: head, base: base, symbols: probeSeconds != nil)
         for index in tasks.indices where same.contains(tasks[index].path) { tasks[index].sameCode = true }
         Planner.attachSymbols(&tasks, symbols: symbols)
         let recording = probeSeconds.map { seconds in (tasks.compactMap(\.callTargets), seconds) }
-        let stopping = spare.map { spare in HeadSession.Stopping(base: { try? base.root() }, spare: spare) }
+        let seed = known?.load() ?? SessionStop()
+        let stopping = spare.map { spare in HeadSession.Stopping(base: { try? base.root() }, spare: spare, known: seed) }
         let session = startSession(
             toolbox: toolbox, tasks: tasks.filter { !$0.sameCode }, head: head.root, recording: recording,
             stopping: stopping)
@@ -67,6 +69,7 @@ struct Prefetch {
         }
         let workspace = Workspace(toolbox: toolbox, headRoot: head.root, scratch: scratch) { try base.root() }
         let shared = session.wait()
+        known?.remember(shared?.preExisting ?? [])
         for (module, state) in shared?.calls ?? [:] { workspace.recordedCalls(state, module: module) }
         serve(tasks, checks: checks, session: shared, workspace: workspace)
         return Prefetch(workspace: workspace, testRunner: hasPytest ? "pytest" : "unittest", notes: notes, scratch: scratch)
