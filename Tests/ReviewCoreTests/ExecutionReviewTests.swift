@@ -70,6 +70,12 @@ struct ExecutionReviewTests {
         let project = try PythonProject(files: files)
         try project.replace("calc/ops.py", "    return a - b\n", with: "    return b - a\n")
 
+        let knownFile = project.repository.path + "/.git/review/known-failures.json"
+        // Without the result cache, nothing is remembered either.
+        let uncached = try project.review(["--probe", "off", "--impact-map", "off"], environment: ["REVIEW_CACHE_SIZE_MB": "0"])
+        #expect(uncached.status == 1, "\(uncached)")
+        #expect(!FileManager.default.fileExists(atPath: knownFile))
+
         let stopped = try project.review(["--trace", "--probe", "off", "--impact-map", "off"])
         #expect(stopped.status == 1, "\(stopped)")
         #expect(
@@ -82,8 +88,7 @@ struct ExecutionReviewTests {
         #expect(!stopped.output.err.contains("test_more_6"), "\(stopped.output.err)")
 
         // The old failure is remembered, with its error line, for the next review's session.
-        let known = try String(
-            contentsOfFile: project.repository.path + "/.git/review/known-failures.json", encoding: .utf8)
+        let known = try String(contentsOfFile: knownFile, encoding: .utf8)
         #expect(known.contains("tests/test_ops.py::test_old_bug") && known.contains("assert 2 == 3"), "\(known)")
 
         let all = try project.review(["--trace", "--probe", "off", "--impact-map", "off", "--on-regression", "run-all", "--no-cache"])

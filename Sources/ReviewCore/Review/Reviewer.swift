@@ -107,7 +107,8 @@ public struct Reviewer {
                 &tasks, toolbox: toolbox, head: head, base: base,
                 probeSeconds: configuration.probe == .off ? nil : Double(configuration.probeSeconds),
                 spare: configuration.onRegression == .stop ? spare : nil,
-                known: options.useCache ? KnownFailures(gitDirectory: project.commonDirectory) : nil)
+                known: options.useCache && configuration.cacheSizeMB > 0
+                    ? KnownFailures(gitDirectory: project.commonDirectory) : nil)
         } catch {
             selection.abandon()
             throw error
