@@ -29,6 +29,8 @@ public struct HeadSession: Sendable {
     public var preExisting: [(test: String, error: String)] = []
     /// How many pytest sessions it took (one more after each stop that was not a regression).
     public var parts = 1
+    /// The import roots it ran with (the served reruns are a task's own only with the same).
+    public var extraPaths: [String] = []
 
     /// How the session may stop: `base` gives the base snapshot's root (`nil`: no base, so
     /// nothing can be proven a regression); `spare` says whether a core is free for the two
@@ -62,7 +64,7 @@ public struct HeadSession: Sendable {
     ) -> HeadSession? {
         var parts: [TestRun] = []
         var states: [String: [JSONValue]] = [:]
-        var stop = SessionStop(known: stopping?.known.known ?? [], knownErrors: stopping?.known.knownErrors ?? [])
+        var stop = stopping?.known ?? SessionStop()
         var preExisting: [(test: String, error: String)] = []
         var served: [(request: ExecutionRequest, run: TestRun)] = []
         var remaining = owners
@@ -72,20 +74,13 @@ public struct HeadSession: Sendable {
             let tests = Self.tests(of: remaining)
             guard !tests.isEmpty else { break }
             let request = stopping != nil && part < maxParts ? stop : nil
-            let run: TestRun
-            if let (targets, seconds) = recording, !targets.isEmpty {
-                guard
-                    let (recorded, calls) = try? toolbox.runTests(
-                        tests, root: head, extraPaths: extraPaths, recording: targets, seconds: seconds, stop: request)
-                else { break }
-                run = recorded
-                for (module, state) in calls { states[module, default: []].append(state) }
-            } else {
-                guard let plain = try? toolbox.runTests(tests, root: head, extraPaths: extraPaths, stop: request) else {
-                    break
-                }
-                run = plain
-            }
+            // With nothing to record this is a plain run.
+            guard
+                let (run, calls) = try? toolbox.runTests(
+                    tests, root: head, extraPaths: extraPaths, recording: recording?.targets ?? [],
+                    seconds: recording?.seconds ?? 0, stop: request)
+            else { break }
+            for (module, state) in calls { states[module, default: []].append(state) }
             parts.append(run)
             guard let report = run.stopReport, report.stopped, let stopping else { break }
             stop.known.formUnion(report.failed)
@@ -127,6 +122,7 @@ public struct HeadSession: Sendable {
         var session = HeadSession(run: run, calls: states.mapValues { PythonToolbox.merged($0) }, served: served)
         session.preExisting = preExisting
         session.parts = parts.count
+        session.extraPaths = extraPaths
         return session
     }
 

@@ -141,7 +141,6 @@ struct Prefetch {
             }
         }
         guard let session = shared?.run, !session.runnerBroke else { return }
-        let paths = importPaths(of: tasks)
         for task in tasks where !task.testTargets.isEmpty {
             let targets = task.testTargets
             let wholeFiles = Set(targets.filter { !$0.contains("::") })
@@ -165,7 +164,9 @@ struct Prefetch {
                 // The reruns ran with every task's import roots and this task's failures: its own
                 // next steps only when both are the same.
                 let served = shared?.served ?? []
-                if Array(Set(task.importPaths)).sorted() == paths, served.first?.request == .runTests(failing, side: .base, overrides: []) {
+                if Array(Set(task.importPaths)).sorted() == shared?.extraPaths,
+                    served.first?.request == .runTests(failing, side: .base, overrides: [])
+                {
                     for (request, run) in served { workspace.prefetch(.tests(run), for: request, task: task.path) }
                 }
             }
