@@ -39,7 +39,7 @@ struct RealModelTests {
                 replies += 1
                 if case .success = AgentReplyParser.parse(content) { wellFormed += 1 }
             }
-            #expect(replies > 0, "the model was asked")
+            #expect(replies > 0, "the model was asked: \(run)")
             shares[constrained] = replies == 0 ? 0 : Double(wellFormed) / Double(replies)
             print("real model, constrained=\(constrained): \(wellFormed)/\(replies) replies well-formed")
         }
@@ -71,14 +71,16 @@ final class LlamaServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         url = "http://127.0.0.1:\(port)/v1"
+        // Ready when /models names this model: the port was free when probed, but another
+        // test's loopback server could take it before llama_cpp.server binds it.
         let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            let check = try ProcessRunner.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", url + "/models"])
-            if check.out == "200" { return }
+        while Date() < deadline, process.isRunning {
+            let check = try ProcessRunner.run("curl", ["-s", url + "/models"])
+            if check.status == 0, check.out.contains(URL(fileURLWithPath: model).lastPathComponent) { return }
             Thread.sleep(forTimeInterval: 0.5)
         }
         stop()
-        throw TestSupportError("llama_cpp.server did not come up on port \(port)")
+        throw TestSupportError("llama_cpp.server did not come up on port \(port) (its own, naming the model)")
     }
 
     func stop() {
