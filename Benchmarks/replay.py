@@ -132,9 +132,9 @@ def failing_tests(repo, paths, test_args, timeout=1800):
     return failing, seconds
 
 
-def review(binary, repo, spec):
+def review(binary, repo, spec, extra):
     started = time.monotonic()
-    result = subprocess.run([binary, "--python", PYTHON, "--format", "json", spec], cwd=repo,
+    result = subprocess.run([binary, "--python", PYTHON, "--format", "json", *extra, spec], cwd=repo,
                             capture_output=True, text=True, timeout=7200)
     seconds = time.monotonic() - started
     if result.returncode not in (0, 1):
@@ -143,7 +143,7 @@ def review(binary, repo, spec):
     return [f for f in report["findings"] if f["severity"] == "error"], seconds, ""
 
 
-def replay(binary, history, paths, test_args, verbose):
+def replay(binary, history, paths, test_args, verbose, extra):
     name, repo, commits, versions = history
     rows = []
     previous = None
@@ -153,7 +153,7 @@ def replay(binary, history, paths, test_args, verbose):
         if index == 0:
             previous = failing
             continue
-        errors, review_seconds, problem = review(binary, repo, f"{commits[index - 1]}..{commit}")
+        errors, review_seconds, problem = review(binary, repo, f"{commits[index - 1]}..{commit}", extra)
         newly = None if failing is None or previous is None else sorted(failing - previous)
         rows.append({"version": versions[index], "errors": errors, "problem": problem, "newly": newly,
                      "review": review_seconds, "suite": suite_seconds})
@@ -200,6 +200,8 @@ def main():
     parser.add_argument("--venv", default="/var/tmp/review-quality-venv",
                         help="the benchmark's virtualenv, shared with quality.py (made when missing)")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--map-follows", choices=["base", "head"], default="head",
+                        help="where each review brings the impact map (head: as review ci does on a push)")
     args = parser.parse_args()
     global PYTHON
     PYTHON = benchmark_python(args.venv)
@@ -224,7 +226,7 @@ def main():
                 repo, commits, fetched = build_history(name, versions, args.cache, work)
                 histories.append(((name, repo, commits, fetched), paths, test_args))
         for history, paths, test_args in histories:
-            rows = replay(binary, history, paths, test_args, args.verbose)
+            rows = replay(binary, history, paths, test_args, args.verbose, ["--map-follows", args.map_follows])
             for i, value in enumerate(summarize(history[0], rows)):
                 totals[i] += value
     finally:

@@ -57,6 +57,10 @@ struct CICommand: ParsableCommand {
         if !configuration.isSet(.onRegression) {
             try configuration.set(.onRegression, text: OnRegression.runAll.rawValue, origin: "review ci default")
         }
+        // On a push, this head is the next push's base: the map follows it there.
+        if resolved.isPush && !configuration.isSet(.mapFollows) {
+            try configuration.set(.mapFollows, text: MapFollows.head.rawValue, origin: "review ci default on a push")
+        }
         var options = ReviewOptions(request: resolved.request, configuration: configuration)
         options.shard = shard.flatMap(Shard.init)
         try settings.configure(&options)

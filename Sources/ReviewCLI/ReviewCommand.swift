@@ -27,6 +27,7 @@ extension SandboxMode: ExpressibleByArgument {}
 extension ImpactMapMode: ExpressibleByArgument {}
 extension ProbeMode: ExpressibleByArgument {}
 extension OnRegression: ExpressibleByArgument {}
+extension MapFollows: ExpressibleByArgument {}
 
 /// Options shared by the commands that review: configuration and execution settings.
 struct ReviewSettings: ParsableArguments {
@@ -71,6 +72,9 @@ struct ReviewSettings: ParsableArguments {
 
     @Option(help: "What the test session at head does once a failing test is proven a regression (it passes at base and fails again at head): stop (the default, except in `review ci`; the report says how many selected tests did not run) or run-all (the `review ci` default).")
     var onRegression: OnRegression?
+
+    @Option(help: "Which revision the impact map is brought to after a review: base (the default, for repeated reviews of one base) or head (for a branch reviewed commit by commit: the `review ci` default on pushes; the test session at head records the map as it runs).")
+    var mapFollows: MapFollows?
 
     @Option(help: "An OpenAI-compatible server for the model-driven agent, e.g. http://127.0.0.1:8080/v1 (or REVIEW_MODEL_URL).")
     var modelUrl: String?
@@ -124,6 +128,7 @@ struct ReviewSettings: ParsableArguments {
         if let onRegression {
             try configuration.set(.onRegression, text: onRegression.rawValue, origin: "flag --on-regression")
         }
+        if let mapFollows { try configuration.set(.mapFollows, text: mapFollows.rawValue, origin: "flag --map-follows") }
         if let probeSeconds {
             try configuration.set(.probeSeconds, text: String(probeSeconds), origin: "flag --probe-seconds")
         }

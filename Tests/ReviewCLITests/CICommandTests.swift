@@ -43,6 +43,8 @@ struct CICommandTests {
         #expect(output.status == 1, "\(output.err)")
         #expect(output.out.hasPrefix("::error file=calc/ops.py,line=6,endLine=6,title=review%3A Test regression::"), "\(output.out)")
         #expect(output.err.contains("merge base of origin/main"))
+        // A pull request's pushes share its base: the map stays there.
+        #expect(output.err.contains("run which functions, at base"), "\(output.err)")
         let text = try String(contentsOfFile: summary, encoding: .utf8)
         #expect(text.hasPrefix("previous step\n## review: 1 error"), "appended: \(text)")
         #expect(FileManager.default.fileExists(atPath: sarif))
@@ -56,6 +58,8 @@ struct CICommandTests {
             ])
         #expect(push.status == 1)
         #expect(push.err.contains("GitHub Actions push: \(main.prefix(7))..\(feature.prefix(7))"), "\(push.err)")
+        // The pushed commit is the next push's base: the map is recorded there.
+        #expect(push.err.contains("run which functions, at head"), "\(push.err)")
         let newBranch = try ci(
             environment: [
                 "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push", "GITHUB_SHA": feature,

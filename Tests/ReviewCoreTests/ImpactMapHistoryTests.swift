@@ -88,6 +88,50 @@ struct ImpactMapHistoryTests {
         #expect(stale.status == 1, "\(stale)")
     }
 
+    /// CI on pushes: each commit of the history reviewed as `X^..X` with the map following
+    /// head, recorded by each test session at head. At the tip the map is current, and it
+    /// selects every test a map recorded fresh there selects.
+    @Test func aMapThatFollowsEveryPushStaysCurrentAndMissesNoTest() throws {
+        let project = try PythonProject(files: Self.files)
+        let repository = project.repository
+        try repository.git(["checkout", "-q", "main"])
+        func review(_ arguments: [String]) throws -> ReviewRun {
+            ReviewRun(output: try ReviewBinary.run(["--format", "json", "--no-cache"] + arguments, in: repository.path))
+        }
+        for number in 1...20 {
+            try Self.edit(number, project)
+            let run = try review(["--map-follows", "head", "HEAD^..HEAD"])
+            #expect(run.status == 0, "commit \(number): \(run)")
+            if number == 1 {
+                #expect(run.output.err.contains("impact map: recorded which of 4 test(s) run which functions, at head"), "\(run)")
+            } else {
+                // The last review left the map at this base: nothing to re-select by the import graph.
+                for task in run.json?["tasks"] as? [[String: Any]] ?? [] {
+                    let selection = task["testSelection"] as? String ?? ""
+                    #expect(!selection.contains("since") && !selection.contains("recorded at"), "commit \(number): \(selection)")
+                }
+            }
+        }
+        try repository.git(["checkout", "-q", "-b", "change"])
+        let text = try String(contentsOfFile: repository.path + "/calc/a.py", encoding: .utf8)
+        try repository.write("calc/a.py", text.replacingOccurrences(of: "    return x * SCALE\n", with: "    return x * SCALE + 1\n"))
+        try repository.commit("break f")
+        let followed = try review(["--impact-map", "existing", "main..change"])
+        #expect(!followed.output.err.contains("impact map:"), "current at main: \(followed)")
+        try FileManager.default.removeItem(atPath: repository.gitDirectory + "/review/maps")
+        _ = try review(["main..change"])
+        let fresh = try review(["--impact-map", "existing", "main..change"])
+        let followedNodes = Set(Self.nodes(followed))
+        let freshNodes = Self.nodes(fresh)
+        #expect(!freshNodes.isEmpty, "\(fresh)")
+        for node in freshNodes {
+            let file = String(node.prefix { $0 != ":" })
+            #expect(followedNodes.contains(node) || followedNodes.contains(file), "\(node) missed by the followed map: \(followed)")
+        }
+        #expect(followed.summary == fresh.summary, "followed: \(followed)\nfresh: \(fresh)")
+        #expect(followed.status == 1, "\(followed)")
+    }
+
     @Test func exportAndImportMoveTheMapToAnotherClone() throws {
         let project = try PythonProject(files: Self.files)
         try project.replace("calc/a.py", "return x + 1", with: "return x + 2")

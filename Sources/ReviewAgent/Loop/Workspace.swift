@@ -122,19 +122,30 @@ public final class Workspace: @unchecked Sendable {
         return try execute(request, task: task)
     }
 
-    /// The head rerun to start beside `request`, when it is the base rerun of the head
-    /// session's failing tests and a core is free.
+    /// The run at head to start beside `request` at base when a core is free and the
+    /// built-in policy always asks for it next: the rerun of the head session's failing
+    /// tests, and behaviour review's probes and pinned tests (each run at base, then at head).
     private func rerunAhead(of request: ExecutionRequest, task: ReviewTask) -> ExecutionRequest? {
-        guard case .runTests(let tests, .base, let overrides) = request, overrides.isEmpty else { return nil }
+        let ahead: ExecutionRequest
+        switch request {
+        case .runProbes(let probes, let module, let only, .base):
+            ahead = .runProbes(probes, module: module, only: only, side: .head)
+        case .runPinnedTests(let file, .base, let seconds):
+            ahead = .runPinnedTests(file, side: .head, seconds: seconds)
+        case .runTests(let tests, .base, let overrides) where overrides.isEmpty:
+            ahead = .runTests(tests, side: .head, overrides: [])
+        default:
+            return nil
+        }
         lock.lock()
         defer { lock.unlock() }
-        guard running == 1, spareCore(),
-            case .tests(let run)? = prefetched[task.path]?[.runTests(task.testTargets, side: .head, overrides: [])]
-        else { return nil }
-        let failing = TestInvestigation(headRun: run).failing.map(\.nodeID)
-        let rerun = ExecutionRequest.runTests(tests, side: .head, overrides: [])
-        guard tests == failing, speculative[task.path]?[rerun] == nil else { return nil }
-        return rerun
+        guard running == 1, spareCore(), speculative[task.path]?[ahead] == nil else { return nil }
+        if case .runTests(let tests, _, _) = ahead {
+            guard case .tests(let run)? = prefetched[task.path]?[.runTests(task.testTargets, side: .head, overrides: [])],
+                TestInvestigation(headRun: run).failing.map(\.nodeID) == tests
+            else { return nil }
+        }
+        return ahead
     }
 
     /// Runs a request (no prefetched outcome).

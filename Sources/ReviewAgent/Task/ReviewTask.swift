@@ -29,6 +29,7 @@ public enum TestSelection {
     public static let importGraph = "import graph"
     /// The import graph, while the impact map is recorded for later reviews.
     public static let recordingImpactMap = "import graph (the impact map is being recorded at base for later reviews)"
+    public static let recordingImpactMapAtHead = "import graph (the impact map is being recorded at head for later reviews)"
     /// The import graph, because there is no cache to keep a map in.
     public static let noCacheForImpactMap = "import graph (no result cache to keep an impact map in)"
 

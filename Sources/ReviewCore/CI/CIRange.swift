@@ -11,6 +11,9 @@ public enum CIRange {
         public var origin: String
         /// Whether the job runs on GitHub Actions (annotations and step summary apply).
         public var onGitHub: Bool
+        /// Whether it reviews a push to a branch (not a pull or merge request, not `--base`):
+        /// its head is where the branch's next push starts.
+        public var isPush = false
     }
 
     /// Resolves the range from `--base`, GitHub Actions or GitLab CI variables.
@@ -64,7 +67,7 @@ public enum CIRange {
                     head: try require(head, in: repository, what: "the pushed commit \(head.prefix(7))"))
                 return Resolved(
                     request: request, origin: "GitHub Actions push: \(before.prefix(7))..\(head.prefix(7))",
-                    onGitHub: true)
+                    onGitHub: true, isPush: true)
             }
             // A new branch: from the merge base with the default branch.
             let defaultBranch = payload["repository"]?["default_branch"]?.stringValue ?? "main"
@@ -73,10 +76,11 @@ public enum CIRange {
                 return Resolved(
                     request: .fromMergeBase(of: mainline, head: tip),
                     origin: "GitHub Actions push of a new branch: from its merge base with origin/\(defaultBranch)",
-                    onGitHub: true)
+                    onGitHub: true, isPush: true)
             }
             return Resolved(
-                request: .commit(tip), origin: "GitHub Actions push of a new branch: its last commit", onGitHub: true)
+                request: .commit(tip), origin: "GitHub Actions push of a new branch: its last commit", onGitHub: true,
+                isPush: true)
         }
         throw ReviewFailure(
             "GitHub Actions event '\(event)' names no range; run review ci on pull_request or push, or pass --base REV",
@@ -95,15 +99,18 @@ public enum CIRange {
         if let before = environment["CI_COMMIT_BEFORE_SHA"], !before.isEmpty, !ObjectID(hex: before).isZero {
             let request = RangeRequest.commits(
                 base: try require(before, in: repository, what: "the push's previous commit \(before.prefix(7))"), head: tip)
-            return Resolved(request: request, origin: "GitLab push: \(before.prefix(7))..\(head.prefix(7))", onGitHub: false)
+            return Resolved(
+                request: request, origin: "GitLab push: \(before.prefix(7))..\(head.prefix(7))", onGitHub: false, isPush: true)
         }
         let defaultBranch = environment["CI_DEFAULT_BRANCH"] ?? "main"
         if let mainline = repository.commit(named: "refs/remotes/origin/\(defaultBranch)") {
             return Resolved(
                 request: .fromMergeBase(of: mainline, head: tip),
-                origin: "GitLab push of a new branch: from its merge base with origin/\(defaultBranch)", onGitHub: false)
+                origin: "GitLab push of a new branch: from its merge base with origin/\(defaultBranch)", onGitHub: false,
+                isPush: true)
         }
-        return Resolved(request: .commit(tip), origin: "GitLab push of a new branch: its last commit", onGitHub: false)
+        return Resolved(
+            request: .commit(tip), origin: "GitLab push of a new branch: its last commit", onGitHub: false, isPush: true)
     }
 
     /// The commit a revision names; a clear error when it is not in the clone.

@@ -52,6 +52,17 @@ public enum OnRegression: String, Sendable, CaseIterable {
     case runAll = "run-all"
 }
 
+/// Which revision a review brings the impact map to.
+public enum MapFollows: String, Sendable, CaseIterable {
+    /// The base: repeated reviews of one base (a pull request's pushes) find it current
+    /// (the default).
+    case base
+    /// The head: where the next review starts when a branch moves commit by commit (CI on
+    /// pushes, `review ci`'s default there). The test session at head records which
+    /// functions its tests run, so the map needs no separate recording for them.
+    case head
+}
+
 /// Every setting of `review`, with where each value came from.
 ///
 /// A key of `[tool.review]`, as files, `REVIEW_*` variables (upper case, `_`) and flags
@@ -68,6 +79,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case probe
     case probeSeconds = "probe-seconds"
     case onRegression = "on-regression"
+    case mapFollows = "map-follows"
 }
 
 /// Read from `[tool.review]` in `pyproject.toml`, then `.review.toml` (top-level keys or a
@@ -107,6 +119,8 @@ public struct Configuration: Sendable {
     public var probeSeconds: Int = 20
     /// Whether the test session at head stops at the first proven regression.
     public var onRegression: OnRegression = .stop
+    /// Which revision the impact map is brought to after a review.
+    public var mapFollows: MapFollows = .base
     /// The sandbox.
     public var sandbox: SandboxMode = .bubblewrap
     /// `[tool.review.model]`: the model server (`url`, `name`, `fallback`, `constrained`, `timeout`).
@@ -175,7 +189,7 @@ public struct Configuration: Sendable {
                 throw ReviewFailure("\(origin): '\(key.rawValue)' must be a whole number, not '\(text)'", status: .usage)
             }
             value = .integer(number)
-        case .python, .failOn, .sandbox, .impactMap, .probe, .onRegression:
+        case .python, .failOn, .sandbox, .impactMap, .probe, .onRegression, .mapFollows:
             value = .string(text)
         }
         try assign(key.rawValue, value, origin: origin)
@@ -335,6 +349,10 @@ public struct Configuration: Sendable {
             guard let mode = OnRegression(rawValue: text) else { throw bad("stop or run-all") }
             onRegression = mode
         case ("on-regression", _): throw bad("stop or run-all")
+        case ("map-follows", .string(let text)):
+            guard let mode = MapFollows(rawValue: text) else { throw bad("base or head") }
+            mapFollows = mode
+        case ("map-follows", _): throw bad("base or head")
         default:
             throw ReviewFailure("\(origin): unknown key '\(key)'", status: .usage)
         }
@@ -370,6 +388,7 @@ public struct Configuration: Sendable {
             ("budget-seconds", String(budgetSeconds)), ("cache-size-mb", String(cacheSizeMB)),
             ("impact-map", "\"\(impactMap.rawValue)\""), ("probe", "\"\(probe.rawValue)\""),
             ("probe-seconds", String(probeSeconds)), ("on-regression", "\"\(onRegression.rawValue)\""),
+            ("map-follows", "\"\(mapFollows.rawValue)\""),
         ]
         var lines = values.map { key, value in
             var origin = origins[key] ?? "default"

@@ -3,7 +3,7 @@ import ReviewAgent
 import ReviewSandbox
 
 /// Which tests execute which functions of the project, recorded by running tests under a
-/// profiler (see `PythonScripts.impactRecorder`), and kept valid as the base moves.
+/// profiler (see `PythonScripts.impactPlugin`), and kept valid as the base moves.
 ///
 /// Nothing in it is tied to line numbers of one revision except the line ranges used to
 /// find the function a hunk touches. A test's entry names the functions it ran by file and
@@ -91,6 +91,11 @@ public struct ImpactMap: Codable, Sendable {
         var status: Int
         var tests: [Entry]
         var files: [String: SourceFile]
+
+        /// A recorder's output, `nil` when unreadable.
+        static func decoded(_ data: Data) -> Recording? {
+            try? JSONDecoder().decode(Recording.self, from: data)
+        }
     }
 
     /// A map from a recording of the whole suite at `tree`.

@@ -54,6 +54,17 @@ struct MapDrift: Sendable {
     }
 
     /// The drift of `map` to the base `files` (a tree listing of `commit`).
+    static func compute(
+        map: ImpactMap, base files: TreeFiles, tree: String, commit: String, configuration: Configuration,
+        needed: Set<String>, fingerprint: ([String]) -> [String: ImpactMap.SourceFile]?
+    ) -> MapDrift? {
+        compute(
+            map: map, files: files, listing: files.listing, tree: tree, commit: commit, configuration: configuration,
+            needed: needed, fingerprint: fingerprint)
+    }
+
+    /// The drift of `map` to the revision whose files are `files` and whose tree lists
+    /// `listing` (of `commit`).
     ///
     /// - Parameters:
     ///   - fingerprint: fingerprints files of the base (relative paths); `nil` when the
@@ -63,10 +74,10 @@ struct MapDrift: Sendable {
     /// - Returns: `nil` when the pytest configuration decides collection differently now:
     ///   the map is of another suite.
     static func compute(
-        map: ImpactMap, base files: TreeFiles, tree: String, commit: String, configuration: Configuration,
-        needed: Set<String>, fingerprint: ([String]) -> [String: ImpactMap.SourceFile]?
+        map: ImpactMap, files: some ProjectFiles, listing: TreeListing, tree: String, commit: String,
+        configuration: Configuration, needed: Set<String>, fingerprint: ([String]) -> [String: ImpactMap.SourceFile]?
     ) -> MapDrift? {
-        let blobs = blobs(of: files.listing)
+        let blobs = blobs(of: listing)
         let recordedTests = Set(map.testFiles)
         var drift = MapDrift(
             tree: tree, commit: commit, blobs: blobs, changedFiles: [], fingerprints: [:], staleTests: [],

@@ -90,7 +90,7 @@ public struct Reviewer {
         let importRoots = Prefetch.importPaths(of: tasks)
         let selection = TestSelectionStage.select(
             &tasks, range: range, repository: project.repository, store: cache.store, configuration: configuration,
-            toolbox: toolbox, base: base, importPaths: importRoots)
+            toolbox: toolbox, base: base, head: head.root, importPaths: importRoots)
         for text in selection.notes { note(text, &result) }
         // A map's selection replaces the import graph's, and with it the planner's bound.
         let mapped = Set(tasks.filter { $0.testNodes != nil }.map(\.path))
@@ -161,7 +161,7 @@ public struct Reviewer {
         let recorded = selection.finish()
         if !recorded.isEmpty {
             for text in recorded { note(text, &result) }
-            clock.end("record the impact map at base (beside the review)")
+            clock.end("bring the impact map up to date (beside the review)")
         }
         cache.keepPlan(
             CachedRun(tasks: tasks, skipped: result.skipped, sandbox: result.sandbox, testRunner: result.testRunner),

@@ -110,7 +110,7 @@ sys.exit(1 if errors or any(r["status"] in ("failed", "error") for r in results)
     /// Prints whether pytest can be found (without importing it, which is slow).
     static let hasPytest = "import importlib.util; print(importlib.util.find_spec('pytest') is not None)"
 
-    /// Fingerprints of a Python file's code, shared by ``impactRecorder`` and
+    /// Fingerprints of a Python file's code, shared by ``impactPlugin`` and
     /// ``fingerprints``: every function or method (at any depth) by qualified name
     /// (`Class.method`, `outer.<locals>.inner`), with its line range (from its first
     /// decorator) and a digest of its syntax tree (decorators, signature and defaults
@@ -254,95 +254,106 @@ with open(os.environ["REVIEW_FINGERPRINTS_OUT"], "w") as handle:
     json.dump(result, handle)
 """#
 
-    /// Runs pytest (arguments after the script) with a plugin that records which functions
-    /// of the project each test executes, and writes the map as JSON to
-    /// `$REVIEW_IMPACT_OUT`. cProfile (C, call events only) records the test's own thread;
-    /// threads a test starts get a profile hook of their own. Functions that ran outside
-    /// any test (at import, during collection) are marked: they affect every importer. Each
-    /// file a test ran code of gets its fingerprints (``fingerprintFunctions``), and each
-    /// test the qualified names of the functions it ran, so the map stays meaningful at
-    /// later revisions where the file did not change.
-    static let impactRecorder = fingerprintFunctions + #"""
+    /// The module name of ``impactPlugin`` (`-p review_impact`).
+    public static let impactModule = "review_impact"
+
+    /// A pytest plugin that records which functions of the project each test executes, and
+    /// writes them as JSON to `$REVIEW_IMPACT_OUT.<pid>.json` when pytest ends (each
+    /// process its own: pytest-xdist workers record their share). cProfile (C, call events
+    /// only) records the test's own thread; threads a test starts get a profile hook of
+    /// their own. Functions that ran outside any test (at import, during collection) are
+    /// marked: they affect every importer. Each file a test ran code of gets its
+    /// fingerprints (``fingerprintFunctions``), and each test the qualified names of the
+    /// functions it ran, so the map stays meaningful at later revisions where the file did
+    /// not change. Loaded with `-p`, it starts before conftests and collection. Both the
+    /// recording of a map and the test session at head (which then records the map at
+    /// head for the next review) load it.
+    static let impactPlugin = fingerprintFunctions + #"""
 import cProfile, json, os, sys, threading
 import pytest
-ROOT = os.path.realpath(os.getcwd()) + os.sep
-OUT = os.environ["REVIEW_IMPACT_OUT"]
-inside = {}
-def ours(filename):
-    known = inside.get(filename)
+_ROOT = os.path.realpath(os.getcwd()) + os.sep
+_OUT = os.environ["REVIEW_IMPACT_OUT"]
+_inside = {}
+def _ours(filename):
+    known = _inside.get(filename)
     if known is None:
         real = os.path.realpath(filename)
-        known = inside[filename] = real.startswith(ROOT) and "/site-packages/" not in real
+        known = _inside[filename] = real.startswith(_ROOT) and "/site-packages/" not in real
     return known
-class Recorder:
+class _Recorder:
     def __init__(self):
         self.profiler = cProfile.Profile(subcalls=False, builtins=False)
         self.seen = {}
         self.threaded = set()
         self.outside = set()
+        self.status = 3
     def harvest(self, into):
         self.profiler.disable()
         for entry in self.profiler.getstats():
             code = entry.code
-            if not isinstance(code, str) and ours(code.co_filename):
+            if not isinstance(code, str) and _ours(code.co_filename):
                 into.add(code)
         self.profiler.clear()
     def thread_hook(self, frame, event, arg):
-        if event == "call" and ours(frame.f_code.co_filename):
+        if event == "call" and _ours(frame.f_code.co_filename):
             self.threaded.add(frame.f_code)
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item, nextitem):
-        # What ran since the last test (imports during collection, module code) ran for
-        # every test of those modules, not for one.
-        self.harvest(self.outside)
-        self.threaded = set()
-        threading.setprofile(self.thread_hook)
-        self.profiler.enable(subcalls=False, builtins=False)
-        try:
-            yield
-        finally:
-            threading.setprofile(None)
-            codes = set(self.threaded)
-            self.harvest(codes)
-            self.seen.setdefault(item.nodeid, set()).update(codes)
-            self.profiler.enable(subcalls=False, builtins=False)
-recorder = Recorder()
-recorder.profiler.enable(subcalls=False, builtins=False)
-status = pytest.main(sys.argv[1:], plugins=[recorder])
-recorder.harvest(recorder.outside)
-entries = {}
-def entry_of(filename):
-    if filename not in entries:
-        try:
-            with open(filename, "rb") as handle:
-                entries[filename] = fingerprint_source(handle.read(), filename)
-        except Exception:
-            entries[filename] = None
-    return entries[filename]
-keys = {}
-def key_of(code):
-    # Once per code object: every test that ran it asks again.
-    if code not in keys:
-        # Module code is not a function, but its file gets fingerprints: importers depend on it.
-        entry = entry_of(code.co_filename)
-        name = None if entry is None or code.co_name == "<module>" else \
-            function_of(entry, code.co_firstlineno, code.co_name)
-        keys[code] = (code.co_filename, name) if name else None
-    return keys[code]
-outside = {key for key in map(key_of, recorder.outside) if key}
-tests = []
-for node in sorted(recorder.seen):
-    ran = sorted({key for key in map(key_of, recorder.seen[node]) if key})
-    tests.append({"node": node, "ran": [[os.path.relpath(os.path.realpath(f), ROOT), name] for f, name in ran]})
-files = {}
-for filename, entry in entries.items():
-    if entry is None:
-        continue
-    for function in entry["functions"]:
-        function["outside"] = (filename, function["name"]) in outside
-    files[os.path.relpath(os.path.realpath(filename), ROOT)] = entry
-with open(OUT, "w") as handle:
-    json.dump({"status": int(status), "tests": tests, "files": files}, handle)
-sys.exit(int(status))
+_RECORDER = _Recorder()
+_RECORDER.profiler.enable(subcalls=False, builtins=False)
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    recorder = _RECORDER
+    # What ran since the last test (imports during collection, module code) ran for
+    # every test of those modules, not for one.
+    recorder.harvest(recorder.outside)
+    recorder.threaded = set()
+    threading.setprofile(recorder.thread_hook)
+    recorder.profiler.enable(subcalls=False, builtins=False)
+    try:
+        yield
+    finally:
+        threading.setprofile(None)
+        codes = set(recorder.threaded)
+        recorder.harvest(codes)
+        recorder.seen.setdefault(item.nodeid, set()).update(codes)
+        recorder.profiler.enable(subcalls=False, builtins=False)
+def pytest_sessionfinish(session, exitstatus):
+    _RECORDER.status = int(exitstatus)
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    recorder = _RECORDER
+    recorder.harvest(recorder.outside)
+    entries = {}
+    def entry_of(filename):
+        if filename not in entries:
+            try:
+                with open(filename, "rb") as handle:
+                    entries[filename] = fingerprint_source(handle.read(), filename)
+            except Exception:
+                entries[filename] = None
+        return entries[filename]
+    keys = {}
+    def key_of(code):
+        # Once per code object: every test that ran it asks again.
+        if code not in keys:
+            # Module code is not a function, but its file gets fingerprints: importers depend on it.
+            entry = entry_of(code.co_filename)
+            name = None if entry is None or code.co_name == "<module>" else \
+                function_of(entry, code.co_firstlineno, code.co_name)
+            keys[code] = (code.co_filename, name) if name else None
+        return keys[code]
+    outside = {key for key in map(key_of, recorder.outside) if key}
+    tests = []
+    for node in sorted(recorder.seen):
+        ran = sorted({key for key in map(key_of, recorder.seen[node]) if key})
+        tests.append({"node": node, "ran": [[os.path.relpath(os.path.realpath(f), _ROOT), name] for f, name in ran]})
+    files = {}
+    for filename, entry in entries.items():
+        if entry is None:
+            continue
+        for function in entry["functions"]:
+            function["outside"] = (filename, function["name"]) in outside
+        files[os.path.relpath(os.path.realpath(filename), _ROOT)] = entry
+    with open(f"{_OUT}.{os.getpid()}.json", "w") as handle:
+        json.dump({"status": recorder.status, "tests": tests, "files": files}, handle)
 """#
 }

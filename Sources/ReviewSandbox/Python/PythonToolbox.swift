@@ -329,7 +329,7 @@ public final class PythonToolbox: Sendable {
     }
 
     /// Runs `tests` (files) of the revision at `root` under pytest with the impact
-    /// recorder, and returns the recorded map as JSON (see ``PythonScripts/impactRecorder``).
+    /// recorder, and returns the recorded map as JSON (see ``PythonScripts/impactPlugin``).
     ///
     /// - Returns: the map and the run, or `nil` map when the recorder wrote none (pytest is
     ///   missing, the run was killed).
@@ -337,15 +337,56 @@ public final class PythonToolbox: Sendable {
         throws(SandboxError) -> (map: Data?, execution: ExecutionResult)
     {
         try withOutputDirectory { output throws(SandboxError) in
-            let arguments =
-                [interpreter.path, "-c", PythonScripts.impactRecorder] + Self.pytestOptions + tests
+            let arguments = [interpreter.path, "-m", "pytest"] + Self.installImpact(output: output) + Self.pytestOptions + tests
             var command = command(arguments, root: root, output: output, extraPaths: extraPaths)
-            command.environment["REVIEW_IMPACT_OUT"] = Self.outputRoot + "/impact.json"
+            Self.enableImpact(in: &command)
             command.limits.wallSeconds = wallSeconds
             command.limits.cpuSeconds = Int(wallSeconds)
             let execution = try sandbox.run(command)
-            return (FileManager.default.contents(atPath: output + "/impact.json"), execution)
+            return (Self.impactRecording(output: output), execution)
         }
+    }
+
+    /// Writes the impact plugin into `output`; returns the pytest arguments that load it.
+    static func installImpact(output: String) -> [String] {
+        try? Data(PythonScripts.impactPlugin.utf8).write(
+            to: URL(fileURLWithPath: output + "/\(PythonScripts.impactModule).py"))
+        return ["-p", PythonScripts.impactModule]
+    }
+
+    /// Points `command` at the impact plugin installed by ``installImpact(output:)``.
+    static func enableImpact(in command: inout SandboxCommand) {
+        addPluginPath(&command)
+        command.environment["REVIEW_IMPACT_OUT"] = outputRoot + "/impact"
+    }
+
+    /// What the impact plugin wrote in `output`, one recording from every process's (the
+    /// tests side by side, the files together); `nil` when none wrote. The status is the
+    /// first that says pytest did not run (2, 3, 4), else the highest.
+    static func impactRecording(output: String) -> Data? {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? [])
+            .filter { $0.hasPrefix("impact.") && $0.hasSuffix(".json") }.sorted()
+        let parsed = names.compactMap { name in
+            FileManager.default.contents(atPath: output + "/" + name).flatMap {
+                try? JSONValue.parse(String(decoding: $0, as: UTF8.self))
+            }
+        }
+        guard !parsed.isEmpty else { return nil }
+        if parsed.count == 1 { return Data(parsed[0].rendered(pretty: false).utf8) }
+        var tests: [JSONValue] = []
+        var files: [(String, JSONValue)] = []
+        var seenFiles = Set<String>()
+        let statuses = parsed.map { $0["status"]?.intValue ?? 3 }
+        for recording in parsed {
+            tests += recording["tests"]?.arrayValue ?? []
+            for (path, file) in recording["files"]?.members ?? [] where seenFiles.insert(path).inserted {
+                files.append((path, file))
+            }
+        }
+        let status = statuses.first { ![0, 1, 5].contains($0) } ?? statuses.max() ?? 3
+        return Data(
+            JSONValue.object([("status", .int(status)), ("tests", .array(tests)), ("files", .object(files))])
+                .rendered(pretty: false).utf8)
     }
 
     /// A digest of each file's syntax tree (comments, blank lines and positions left out,

@@ -139,10 +139,15 @@ extension PythonToolbox {
     /// Points `command` at the stop plugin installed by ``installStop(_:output:)``.
     static func enableStop(_ stop: SessionStop?, in command: inout SandboxCommand) {
         guard stop != nil else { return }
+        addPluginPath(&command)
+        command.environment[stopVariable] = outputRoot + "/stop-spec.json"
+    }
+
+    /// Puts the output directory, where the plugins are written, on `PYTHONPATH` (once).
+    static func addPluginPath(_ command: inout SandboxCommand) {
         if !(command.environment["PYTHONPATH"] ?? "").split(separator: ":").contains(Substring(outputRoot)) {
             command.environment["PYTHONPATH", default: ""] += ":" + outputRoot
         }
-        command.environment[stopVariable] = outputRoot + "/stop-spec.json"
     }
 
     /// What the stop plugin wrote in `output`, if it ran.
