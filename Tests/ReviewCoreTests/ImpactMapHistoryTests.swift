@@ -76,16 +76,21 @@ struct ImpactMapHistoryTests {
         _ = try review(["main..change"])
         let fresh = try review(["--impact-map", "existing", "main..change"])
         #expect(!fresh.output.err.contains("impact map: recorded"), "\(fresh)")
+        Self.expect(stale, selectsWhat: fresh, "the 20-commit-old map")
+    }
 
-        let staleNodes = Set(Self.nodes(stale))
+    /// `run` (a review with an older or followed map) selects every test `fresh` (the same
+    /// review with a map recorded at its base) selects, and gives the same findings: an error.
+    static func expect(_ run: ReviewRun, selectsWhat fresh: ReviewRun, _ what: String) {
+        let nodes = Set(Self.nodes(run))
         let freshNodes = Self.nodes(fresh)
         #expect(!freshNodes.isEmpty, "\(fresh)")
         for node in freshNodes {
             let file = String(node.prefix { $0 != ":" })
-            #expect(staleNodes.contains(node) || staleNodes.contains(file), "\(node) missed by the 20-commit-old map: \(stale)")
+            #expect(nodes.contains(node) || nodes.contains(file), "\(node) missed by \(what): \(run)")
         }
-        #expect(stale.summary == fresh.summary, "stale: \(stale)\nfresh: \(fresh)")
-        #expect(stale.status == 1, "\(stale)")
+        #expect(run.summary == fresh.summary, "\(what): \(run)\nfresh: \(fresh)")
+        #expect(run.status == 1, "\(run)")
     }
 
     /// CI on pushes: each commit of the history reviewed as `X^..X` with the map following
@@ -121,15 +126,7 @@ struct ImpactMapHistoryTests {
         try FileManager.default.removeItem(atPath: repository.gitDirectory + "/review/maps")
         _ = try review(["main..change"])
         let fresh = try review(["--impact-map", "existing", "main..change"])
-        let followedNodes = Set(Self.nodes(followed))
-        let freshNodes = Self.nodes(fresh)
-        #expect(!freshNodes.isEmpty, "\(fresh)")
-        for node in freshNodes {
-            let file = String(node.prefix { $0 != ":" })
-            #expect(followedNodes.contains(node) || followedNodes.contains(file), "\(node) missed by the followed map: \(followed)")
-        }
-        #expect(followed.summary == fresh.summary, "followed: \(followed)\nfresh: \(fresh)")
-        #expect(followed.status == 1, "\(followed)")
+        Self.expect(followed, selectsWhat: fresh, "the followed map")
     }
 
     @Test func exportAndImportMoveTheMapToAnotherClone() throws {
