@@ -187,6 +187,76 @@ struct ImpactMapTests {
             "\(run)")
     }
 
+    /// feature is main again plus `edit` of the test file: the map recorded at main applies.
+    func testOnlyChange(_ edit: [String: String]) throws -> PythonProject {
+        let project = try PythonProject(files: Self.files)
+        try project.replace("calc/core.py", "return x * 2", with: "return 2 * x")
+        #expect(try project.review().output.err.contains("impact map: recorded which of 3 test(s)"))
+        try project.repository.git(["checkout", "-q", "feature"])
+        try project.repository.git(["reset", "-q", "--hard", "main"])
+        var text = try project.repository.read("tests/test_dynamic.py")
+        for (old, new) in edit {
+            #expect(text.contains(old), "\(old)")
+            text = text.replacingOccurrences(of: old, with: new)
+        }
+        _ = try project.change(["tests/test_dynamic.py": text], message: "tests only")
+        return project
+    }
+
+    @Test func aChangedTestFileRunsItsChangedTestsAndThoseOfAHelperItChanges() throws {
+        // A test changed and one added: only they run, not the file's other tests.
+        let tests = try testOnlyChange([
+            "triple(2) == 6": "triple(3) == 9",
+            "def test_loader_only():": "def test_triple_zero():\n    assert load('core').triple(0) == 0\n\n\ndef test_loader_only():",
+        ])
+        let run = try tests.review(["--no-cache"])
+        #expect(run.status == 0, "\(run)")
+        let selected = try task(run)
+        #expect(
+            selected["testNodes"] as? [String] == ["tests/test_dynamic.py::test_triple", "tests/test_dynamic.py::test_triple_zero"],
+            "\(selected)")
+        #expect(
+            (selected["testSelection"] as? String)?.hasSuffix("2 test(s) of this file changed or run a helper it changes") == true,
+            "\(selected)")
+        // A changed test that fails is still run and reported.
+        _ = try tests.replace("tests/test_dynamic.py", "triple(3) == 9", with: "triple(3) == 10")
+        let broken = try tests.review(["--no-cache"])
+        #expect(broken.status == 1, "\(broken)")
+
+        // A helper changed: the tests that ran it.
+        var files = Self.files
+        files["tests/test_dynamic.py"] = files["tests/test_dynamic.py"]! + "\n\ndef two():\n    return 2\n\n\ndef test_two():\n    assert load('core').double(1) == two()\n"
+        let helper = try PythonProject(files: files)
+        try helper.replace("calc/core.py", "return x * 2", with: "return 2 * x")
+        _ = try helper.review()
+        try helper.repository.git(["checkout", "-q", "feature"])
+        try helper.repository.git(["reset", "-q", "--hard", "main"])
+        _ = try helper.replace("tests/test_dynamic.py", "    return 2\n", with: "    return 1 + 1\n")
+        let helped = try helper.review(["--no-cache"])
+        #expect(try task(helped)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_two"], "\(helped)")
+    }
+
+    @Test func anImportAChangedTestReadsRunsOnlyTheTestsThatReadIt() throws {
+        let project = try testOnlyChange([
+            "from calc.loader import load\n": "import math\nfrom calc.loader import load\n",
+            "triple(2) == 6": "triple(2) == math.floor(6.5)",
+        ])
+        let run = try project.review(["--no-cache"])
+        #expect(run.status == 0, "\(run)")
+        #expect(try task(run)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_triple"], "\(run)")
+    }
+
+    @Test func aChangedTestFileRunsWholeWhenItsModuleLevelCodeOrANewHelperChanges() throws {
+        // An import that no function reads is there for its side effects.
+        let imports = try testOnlyChange(["from calc.loader import load\n": "import os\nfrom calc.loader import load\n"])
+        #expect(try task(try imports.review(["--no-cache"]))["testSelection"] as? String == "import graph (impact map: a test file)")
+        // A new helper could be a hook or a fixture that reaches unchanged tests.
+        let helper = try testOnlyChange(["def test_double():": "def setup_function():\n    pass\n\n\ndef test_double():"])
+        let run = try helper.review(["--no-cache"])
+        #expect(try task(run)["testSelection"] as? String == "import graph (impact map: a test file)", "\(run)")
+        #expect(try task(run)["testNodes"] as? [String] == nil, "the whole file runs: \(run)")
+    }
+
     @Test func thePrePushPresetNeverRecordsAMap() throws {
         let project = try PythonProject(files: Self.files)
         try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")

@@ -36,6 +36,15 @@ public enum TestSelection {
     /// The import graph, because the impact map cannot decide (`reason`).
     public static func impactMapFallback(_ reason: String) -> String { "import graph (impact map: \(reason))" }
 
+    /// A test file changed in the range runs `count` of its tests: those it changes and those
+    /// that run a helper it changes (the map at `commit`, `changedFiles` files before the base).
+    public static func impactMapTestFile(commit: String, count: Int, changedFiles: Int = 0) -> String {
+        let age = changedFiles == 0
+            ? "base \(commit.prefix(7))"
+            : "recorded at \(commit.prefix(7)), \(changedFiles) file(s) changed since"
+        return "impact map (\(age)): \(count) test(s) of this file changed or run a helper it changes"
+    }
+
     /// The impact map chose `count` tests and the import graph `reselected` more that it
     /// cannot vouch for; the map is at `commit`, `changedFiles` Python or configuration
     /// files before the base (0: at the base).

@@ -115,13 +115,19 @@ public struct ImpactMap: Codable, Sendable {
         /// These node ids (without parameters), possibly none, and the stale entries that
         /// ran code of the file where the map was recorded (to run again, not to trust).
         case tests([String], stale: [String])
+        /// A test file changed in the range: these of its tests (``ChangedTestFile``).
+        case testFile([String])
         /// The map cannot decide; use the import graph, for this reason.
         case fallback(String)
     }
 
-    /// The valid tests that executed the functions the task's change touches, at base.
-    func select(for task: ReviewTask, drift: MapDrift) -> Selection {
-        if task.isTestFile { return .fallback("a test file") }
+    /// The valid tests that executed the functions the task's change touches, at base; for
+    /// a test file, its tests `changedTestFiles` chose.
+    func select(for task: ReviewTask, drift: MapDrift, changedTestFiles: [String: ChangedTestFile] = [:]) -> Selection {
+        if task.isTestFile {
+            guard let changed = changedTestFiles[task.path] else { return .fallback("a test file") }
+            return .testFile(changed.nodes)
+        }
         guard let basePath = task.basePath else { return .fallback("a new file") }
         let source: SourceFile?
         if drift.changedFiles.contains(basePath) {
@@ -169,6 +175,9 @@ public struct ImpactMap: Codable, Sendable {
         return .tests(nodes, stale: stale)
     }
 
+    /// Why a changed test file runs only some of its tests.
+    static let changedTestsReason = "changed in the range: its changed tests, and those that run a helper it changes (impact map)"
+
     /// `tests/t.py::test_x[1-2]` -> `tests/t.py::test_x` (a parameter set may not exist at head).
     public static func withoutParameters(_ node: String) -> String {
         guard let bracket = node.firstIndex(of: "[") else { return node }
@@ -179,10 +188,22 @@ public struct ImpactMap: Codable, Sendable {
     /// chose that the map cannot vouch for (files not recorded or changed since: whole; stale
     /// entries: by node), then test files changed in the range (whole; their node ids at base
     /// may not exist any more).
-    func apply(_ selection: Selection, to task: inout ReviewTask, drift: MapDrift, baseCommit: String) {
+    /// A test file changed in the range runs only the tests `changedTestFiles` chose for it,
+    /// when it has an entry there.
+    func apply(
+        _ selection: Selection, to task: inout ReviewTask, drift: MapDrift, baseCommit: String,
+        changedTestFiles: [String: ChangedTestFile] = [:]
+    ) {
         switch selection {
         case .fallback(let reason):
             task.testSelection = TestSelection.impactMapFallback(reason)
+        case .testFile(let nodes):
+            task.tests = nodes.isEmpty ? [] : [task.path]
+            task.testReasons = nodes.isEmpty ? [:] : [task.path: Self.changedTestsReason]
+            task.testNodes = nodes
+            task.testSelection = TestSelection.impactMapTestFile(
+                commit: drift.isCurrent ? baseCommit : commit, count: nodes.count,
+                changedFiles: drift.isCurrent ? 0 : drift.changedFiles.count)
         case .tests(let nodes, let staleNodes):
             let changed = task.tests.filter { task.changedTests.contains($0) }
             var files: [String] = []
@@ -198,10 +219,18 @@ public struct ImpactMap: Codable, Sendable {
                     reasons[file] = reason
                 }
             }
-            for file in changed { add(file, "changed in the range") }
+            for file in changed {
+                if let tests = changedTestFiles[file] {
+                    add(file, Self.changedTestsReason)
+                    tests.nodes.forEach(keep)
+                } else {
+                    add(file, "changed in the range")
+                }
+            }
             for node in nodes {
                 let file = PythonToolbox.file(of: node)
-                if task.changedTests.contains(file) { continue }
+                // A changed test file's node ids at base may not exist any more.
+                if task.changedTests.contains(file) && changedTestFiles[file]?.has(node) != true { continue }
                 keep(node)
                 add(file, "runs the changed lines at base (impact map)")
             }
@@ -238,7 +267,7 @@ public struct ImpactMap: Codable, Sendable {
             }
             task.tests = files
             task.testReasons = reasons
-            task.testNodes = kept + whole + changed
+            task.testNodes = kept + whole + changed.filter { changedTestFiles[$0] == nil }
             task.testSelection = TestSelection.impactMap(
                 commit: drift.isCurrent ? baseCommit : commit, count: mapped,
                 reselected: kept.count - mapped + whole.count, changedFiles: drift.isCurrent ? 0 : drift.changedFiles.count)

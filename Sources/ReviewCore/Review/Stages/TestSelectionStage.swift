@@ -83,8 +83,11 @@ struct TestSelectionStage {
                     ) { paths in ImpactOutcome.fingerprints(paths, toolbox: toolbox, root: try? base.root()) }
                 }
             if let drift {
+                let changedTests = changedTestFiles(tasks, map: map, drift: drift, toolbox: toolbox, head: head)
                 for index in tasks.indices {
-                    map.apply(map.select(for: tasks[index], drift: drift), to: &tasks[index], drift: drift, baseCommit: baseCommit.hex)
+                    map.apply(
+                        map.select(for: tasks[index], drift: drift, changedTestFiles: changedTests), to: &tasks[index],
+                        drift: drift, baseCommit: baseCommit.hex, changedTestFiles: changedTests)
                 }
                 var recording: Background<ImpactOutcome>?
                 if let toHead {
@@ -127,6 +130,25 @@ struct TestSelectionStage {
             recording: recording, notes: notes, key: key, maps: maps, previous: nil, drift: nil, followsHead: false)
     }
 
+
+    /// What the map selects in the test files the range changes (``ChangedTestFile``), by
+    /// path: their fingerprints at head come from one sandboxed interpreter.
+    private static func changedTestFiles(
+        _ tasks: [ReviewTask], map: ImpactMap, drift: MapDrift, toolbox: PythonToolbox, head: String
+    ) -> [String: ChangedTestFile] {
+        let paths = tasks.filter { $0.isTestFile && $0.basePath == $0.path && drift.recordedTestFiles.contains($0.path) }
+            .map(\.path)
+        guard !paths.isEmpty, let atHead = ImpactOutcome.fingerprints(paths, toolbox: toolbox, root: head) else { return [:] }
+        var selected: [String: ChangedTestFile] = [:]
+        for path in paths {
+            let base = drift.changedFiles.contains(path) ? drift.fingerprints[path] : map.files[path]
+            guard let base, let now = atHead[path],
+                let tests = ChangedTestFile.select(path: path, base: base, head: now, map: map, drift: drift)
+            else { continue }
+            selected[path] = tests
+        }
+        return selected
+    }
 
     /// Waits for a recording or refresh and keeps the map; notes for the report.
     func finish() -> [String] {
