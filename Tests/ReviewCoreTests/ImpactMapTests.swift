@@ -188,10 +188,10 @@ struct ImpactMapTests {
     }
 
     /// feature is main again plus `edit` of the test file: the map recorded at main applies.
-    func testOnlyChange(_ edit: [String: String]) throws -> PythonProject {
-        let project = try PythonProject(files: Self.files)
+    func testOnlyChange(_ edit: [String: String], files: [String: String] = Self.files) throws -> PythonProject {
+        let project = try PythonProject(files: files)
         try project.replace("calc/core.py", "return x * 2", with: "return 2 * x")
-        #expect(try project.review().output.err.contains("impact map: recorded which of 3 test(s)"))
+        #expect(try project.review().output.err.contains("impact map: recorded which of"))
         try project.repository.git(["checkout", "-q", "feature"])
         try project.repository.git(["reset", "-q", "--hard", "main"])
         var text = try project.repository.read("tests/test_dynamic.py")
@@ -226,12 +226,7 @@ struct ImpactMapTests {
         // A helper changed: the tests that ran it.
         var files = Self.files
         files["tests/test_dynamic.py"] = files["tests/test_dynamic.py"]! + "\n\ndef two():\n    return 2\n\n\ndef test_two():\n    assert load('core').double(1) == two()\n"
-        let helper = try PythonProject(files: files)
-        try helper.replace("calc/core.py", "return x * 2", with: "return 2 * x")
-        _ = try helper.review()
-        try helper.repository.git(["checkout", "-q", "feature"])
-        try helper.repository.git(["reset", "-q", "--hard", "main"])
-        _ = try helper.replace("tests/test_dynamic.py", "    return 2\n", with: "    return 1 + 1\n")
+        let helper = try testOnlyChange(["    return 2\n": "    return 1 + 1\n"], files: files)
         let helped = try helper.review(["--no-cache"])
         #expect(try task(helped)["testNodes"] as? [String] == ["tests/test_dynamic.py::test_two"], "\(helped)")
     }
