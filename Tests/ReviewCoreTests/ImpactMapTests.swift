@@ -252,6 +252,30 @@ struct ImpactMapTests {
         #expect(try task(run)["testNodes"] as? [String] == nil, "the whole file runs: \(run)")
     }
 
+    @Test func aVersionBumpRunsTheTestsThatReadTheVersionNotEveryImporter() throws {
+        var files = Self.files
+        files["calc/core.py"] = "\"\"\"Core.\"\"\"\n__version__ = \"1.0\"\n" + files["calc/core.py"]!
+        files["tests/test_version.py"] = "from calc import core\n\n\ndef test_version():\n    assert core.__version__ == \"1.0\"\n"
+        let project = try PythonProject(files: files)
+        try project.replace("calc/core.py", "__version__ = \"1.0\"", with: "__version__ = \"1.1\"")
+        _ = try project.review()
+        let bump = try project.review(["--no-cache"])
+        #expect(try task(bump)["testNodes"] as? [String] == ["tests/test_version.py::test_version"], "\(bump)")
+        #expect(bump.status == 1, "the version test breaks: \(bump)")
+        // The docstring: the same readers run (which unbound part changed is not told apart), no importer.
+        try project.repository.git(["checkout", "-q", "feature"])
+        try project.repository.git(["reset", "-q", "--hard", "main"])
+        _ = try project.replace("calc/core.py", "\"\"\"Core.\"\"\"", with: "\"\"\"The core.\"\"\"")
+        let docstring = try project.review(["--no-cache"])
+        #expect(try task(docstring)["testNodes"] as? [String] == ["tests/test_version.py::test_version"], "\(docstring)")
+        #expect(docstring.status == 0, "\(docstring)")
+        // A constant is bound at module level: the import graph.
+        try project.repository.git(["reset", "-q", "--hard", "main"])
+        _ = try project.replace("calc/core.py", "LIMIT = 10", with: "LIMIT = 12")
+        let constant = try project.review(["--no-cache"])
+        #expect(try task(constant)["testSelection"] as? String == "import graph (impact map: line 3 at base is outside every function)", "\(constant)")
+    }
+
     @Test func thePrePushPresetNeverRecordsAMap() throws {
         let project = try PythonProject(files: Self.files)
         try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")

@@ -123,7 +123,15 @@ public struct ImpactMap: Codable, Sendable {
 
     /// The valid tests that executed the functions the task's change touches, at base; for
     /// a test file, its tests `changedTestFiles` chose.
-    func select(for task: ReviewTask, drift: MapDrift, changedTestFiles: [String: ChangedTestFile] = [:]) -> Selection {
+    ///
+    /// A line outside every function falls back to the import graph, unless `headFile` (the
+    /// file's fingerprints at head) shows that nothing bound at module level changed: then
+    /// the change there is to the module's docstring, `__version__` or comments, and the
+    /// tests that ran a function reading `__version__` or `__doc__` run (a version test).
+    func select(
+        for task: ReviewTask, drift: MapDrift, changedTestFiles: [String: ChangedTestFile] = [:],
+        headFile: SourceFile? = nil
+    ) -> Selection {
         if task.isTestFile {
             guard let changed = changedTestFiles[task.path] else { return .fallback("a test file") }
             return .testFile(changed.nodes)
@@ -142,6 +150,7 @@ public struct ImpactMap: Codable, Sendable {
         // Whether a function runs at import is known where the map was recorded.
         let atImport = Set((files[basePath]?.functions ?? []).filter { $0.outside == true }.map(\.name))
         var names = Set<String>()
+        var unbound = false
         for hunk in task.hunks {
             // The base lines the hunk replaces, or for a pure insertion the two lines around it.
             let lines = hunk.oldLines > 0
@@ -149,12 +158,27 @@ public struct ImpactMap: Codable, Sendable {
             for line in lines {
                 let containing = functions.filter { $0.start <= line && line <= $0.end }
                 guard !containing.isEmpty else {
-                    return .fallback("line \(line) at base is outside every function")
+                    guard let source, let headFile, Self.bindsTheSame(source, headFile) else {
+                        return .fallback("line \(line) at base is outside every function")
+                    }
+                    unbound = true
+                    continue
                 }
                 if let early = containing.first(where: { atImport.contains($0.name) }) {
                     return .fallback("`\(early.name.split(separator: ".").last ?? "")` runs when the module is imported")
                 }
                 for function in containing { names.insert(function.name) }
+            }
+        }
+        // The functions (by file) that read what a change outside functions can change.
+        var readers = Set<String>()
+        if unbound {
+            var current = files
+            for (path, file) in drift.fingerprints { current[path] = file }
+            for (path, file) in current {
+                for function in file.functions where !Set(function.names ?? []).isDisjoint(with: ["__version__", "__doc__"]) {
+                    readers.insert(path + "\u{0}" + function.name)
+                }
             }
         }
         var nodes: [String] = []
@@ -168,7 +192,11 @@ public struct ImpactMap: Codable, Sendable {
                 if seen.insert(node).inserted { stale.append(node) }
                 continue
             }
-            guard test.ran.contains(where: { $0.count == 2 && $0[0] == basePath && names.contains($0[1]) }) else { continue }
+            guard
+                test.ran.contains(where: {
+                    $0.count == 2 && ($0[0] == basePath && names.contains($0[1]) || readers.contains($0[0] + "\u{0}" + $0[1]))
+                })
+            else { continue }
             let node = ImpactMap.withoutParameters(test.node)
             if seen.insert(node).inserted { nodes.append(node) }
         }
@@ -177,6 +205,17 @@ public struct ImpactMap: Codable, Sendable {
 
     /// Why a changed test file runs only some of its tests.
     static let changedTestsReason = "changed in the range: its changed tests, and those that run a helper it changes (impact map)"
+
+    /// Whether a file binds the same at module level at base and head: the same module-level
+    /// code, top-level bindings and `__all__`, and no new function taking a name a binding
+    /// had. What else changes outside functions is its docstring, `__version__` or comments.
+    static func bindsTheSame(_ base: SourceFile, _ head: SourceFile) -> Bool {
+        guard base.module == head.module, (base.bindings ?? [:]) == (head.bindings ?? [:]), base.exports == head.exports
+        else { return false }
+        let bound = Set((base.bindings ?? [:]).keys)
+        let before = Set(base.functions.map(\.name))
+        return !head.functions.contains { !$0.name.contains(".") && !before.contains($0.name) && bound.contains($0.name) }
+    }
 
     /// `tests/t.py::test_x[1-2]` -> `tests/t.py::test_x` (a parameter set may not exist at head).
     public static func withoutParameters(_ node: String) -> String {

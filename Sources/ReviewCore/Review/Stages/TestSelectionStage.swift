@@ -84,10 +84,24 @@ struct TestSelectionStage {
                 }
             if let drift {
                 let changedTests = changedTestFiles(tasks, map: map, drift: drift, toolbox: toolbox, head: head)
+                var selections = tasks.map { map.select(for: $0, drift: drift, changedTestFiles: changedTests) }
+                // A change outside functions: the file's fingerprints at head say whether it binds anything new.
+                let outside = tasks.indices.filter { index in
+                    if case .fallback(let reason) = selections[index], reason.hasSuffix("is outside every function") { return true }
+                    return false
+                }
+                if !outside.isEmpty,
+                    let atHead = ImpactOutcome.fingerprints(outside.map { tasks[$0].path }, toolbox: toolbox, root: head)
+                {
+                    for index in outside {
+                        selections[index] = map.select(
+                            for: tasks[index], drift: drift, changedTestFiles: changedTests, headFile: atHead[tasks[index].path])
+                    }
+                }
                 for index in tasks.indices {
                     map.apply(
-                        map.select(for: tasks[index], drift: drift, changedTestFiles: changedTests), to: &tasks[index],
-                        drift: drift, baseCommit: baseCommit.hex, changedTestFiles: changedTests)
+                        selections[index], to: &tasks[index], drift: drift, baseCommit: baseCommit.hex,
+                        changedTestFiles: changedTests)
                 }
                 var recording: Background<ImpactOutcome>?
                 if let toHead {
