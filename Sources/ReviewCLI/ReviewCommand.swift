@@ -73,7 +73,7 @@ struct ReviewSettings: ParsableArguments {
     @Option(help: "What the test session at head does once a failing test is proven a regression (it passes at base and fails again at head): stop (the default, except in `review ci`; the report says how many selected tests did not run) or run-all (the `review ci` default).")
     var onRegression: OnRegression?
 
-    @Option(help: "Which revision the impact map is brought to after a review: base (the default, for repeated reviews of one base) or head (for a branch reviewed commit by commit: the `review ci` default on pushes; the test session at head records the map as it runs).")
+    @Option(help: "Which revision the impact map is brought to after a review: base (the default, for repeated reviews of one base) or head (for a branch reviewed commit by commit: the `review ci` default on pushes; beside the review, the tests its change made stale are recorded again at head).")
     var mapFollows: MapFollows?
 
     @Option(help: "An OpenAI-compatible server for the model-driven agent, e.g. http://127.0.0.1:8080/v1 (or REVIEW_MODEL_URL).")

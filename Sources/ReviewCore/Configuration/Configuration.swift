@@ -58,8 +58,8 @@ public enum MapFollows: String, Sendable, CaseIterable {
     /// (the default).
     case base
     /// The head: where the next review starts when a branch moves commit by commit (CI on
-    /// pushes, `review ci`'s default there). The test session at head records which
-    /// functions its tests run, so the map needs no separate recording for them.
+    /// pushes, `review ci`'s default there). Beside the review, the entries its change
+    /// made stale are recorded again at head, so the next review finds the map current.
     case head
 }
 

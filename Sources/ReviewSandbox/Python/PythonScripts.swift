@@ -265,9 +265,8 @@ with open(os.environ["REVIEW_FINGERPRINTS_OUT"], "w") as handle:
     /// marked: they affect every importer. Each file a test ran code of gets its
     /// fingerprints (``fingerprintFunctions``), and each test the qualified names of the
     /// functions it ran, so the map stays meaningful at later revisions where the file did
-    /// not change. Loaded with `-p`, it starts before conftests and collection. Both the
-    /// recording of a map and the test session at head (which then records the map at
-    /// head for the next review) load it.
+    /// not change. Loaded with `-p`, it starts before conftests and collection, so what
+    /// runs at import is seen too.
     static let impactPlugin = fingerprintFunctions + #"""
 import cProfile, json, os, sys, threading
 import pytest
