@@ -276,6 +276,49 @@ struct ImpactMapTests {
         #expect(try task(constant)["testSelection"] as? String == "import graph (impact map: line 3 at base is outside every function)", "\(constant)")
     }
 
+    /// A property's getter and setter share a qualified name: each is compared with its own
+    /// counterpart, so a change elsewhere in the file leaves the tests that use it valid.
+    @Test func aPropertyWithASetterStaysValidWhenAnotherFunctionChanges() throws {
+        let project = try PythonProject(files: [
+            "calc/__init__.py": "",
+            "calc/box.py": """
+                class Box:
+                    def __init__(self):
+                        self._v = 1
+
+                    @property
+                    def v(self):
+                        return self._v
+
+                    @v.setter
+                    def v(self, value):
+                        self._v = value
+
+
+                def double(x):
+                    return x * 2
+                """,
+            "tests/test_box.py": """
+                from calc.box import Box, double
+
+
+                def test_v():
+                    box = Box()
+                    box.v = 3
+                    assert box.v == 3
+
+
+                def test_double():
+                    assert double(2) == 4
+                """,
+        ])
+        try project.replace("calc/box.py", "self._v = 1", with: "self._v = 2")
+        #expect(try project.review().output.err.contains("impact map: recorded which of 2 test(s)"))
+        try moveBase(project, "calc/box.py") { $0.replacingOccurrences(of: "return x * 2", with: "return 2 * x") }
+        let run = try project.review()
+        #expect(run.output.err.contains("by recording 1 stale or new test(s)"), "only test_double ran what changed: \(run)")
+    }
+
     @Test func thePrePushPresetNeverRecordsAMap() throws {
         let project = try PythonProject(files: Self.files)
         try project.replace("calc/core.py", "return x * 2", with: "return x * 2 + 1")

@@ -32,8 +32,8 @@ struct ChangedTestFile: Sendable, Equatable {
         path: String, base: ImpactMap.SourceFile, head: ImpactMap.SourceFile, map: ImpactMap, drift: MapDrift
     ) -> ChangedTestFile? {
         guard drift.recordedTestFiles.contains(path), !drift.isUnknown(path), base.module == head.module else { return nil }
-        let before = Dictionary(base.functions.map { ($0.name, $0.fingerprint) }, uniquingKeysWith: { first, _ in first })
-        let after = Dictionary(head.functions.map { ($0.name, $0.fingerprint) }, uniquingKeysWith: { first, _ in first })
+        let before = ImpactMap.fingerprintsByName(base.functions)
+        let after = ImpactMap.fingerprintsByName(head.functions)
         // A top-level binding that changed (an import, a constant) concerns the functions
         // that read its name; a class's own body (its attributes, its bases) runs whole.
         let bindingsBefore = base.bindings ?? [:]

@@ -206,6 +206,14 @@ public struct ImpactMap: Codable, Sendable {
     /// Why a changed test file runs only some of its tests.
     static let changedTestsReason = "changed in the range: its changed tests, and those that run a helper it changes (impact map)"
 
+    /// Each function name's fingerprints, in the order of its definitions (a property's
+    /// getter, then its setter).
+    static func fingerprintsByName(_ functions: [Function]) -> [String: [String]] {
+        var byName: [String: [String]] = [:]
+        for function in functions { byName[function.name, default: []].append(function.fingerprint) }
+        return byName
+    }
+
     /// Whether a file binds the same at module level at base and head: the same module-level
     /// code, top-level bindings and `__all__`, and no new function taking a name a binding
     /// had. What else changes outside functions is its docstring, `__version__` or comments.

@@ -104,9 +104,12 @@ struct MapDrift: Sendable {
                 changedModules.append(path)
                 continue
             }
-            let now = Dictionary(new.functions.map { ($0.name, $0.fingerprint) }, uniquingKeysWith: { first, _ in first })
+            // A name can be defined more than once (a property's getter and setter): each
+            // definition is compared with the one in the same place among them.
+            let now = ImpactMap.fingerprintsByName(new.functions)
+            let was = ImpactMap.fingerprintsByName(old.functions)
             var importTime = new.module != old.module
-            for function in old.functions where now[function.name] != function.fingerprint {
+            for function in old.functions where now[function.name] != was[function.name] {
                 changedFunctions.insert(path + "\u{0}" + function.name)
                 // A function that runs at import changes what every importer sees.
                 if function.outside == true { importTime = true }
