@@ -365,12 +365,15 @@ struct ExecutionReviewTests {
         files["tests/test_ops.py"]! += "\n\nimport time\n\n\ndef test_slow():\n    time.sleep(2)\n    assert sub(2, 1) == 1\n"
         let project = try PythonProject(files: files)
         try project.replace("calc/ops.py", "return a - b", with: "return b - a")
-        let run = try project.review(["--budget-seconds", "1"])
+        // Every test runs (test_slow comes after the regression, where the session would stop),
+        // so the session outlasts the budget however fast the machine is.
+        let run = try project.review(["--budget-seconds", "1", "--on-regression", "run-all"])
         #expect(run.status == 0, "nothing proven, nothing failed: \(run)")
         let skipped = run.json?["skipped"] as? [[String: Any]] ?? []
         #expect(skipped.first?["path"] as? String == "calc/ops.py")
         #expect((skipped.first?["reason"] as? String)?.hasPrefix("budget: 1 s reached") == true, "\(skipped)")
-        let text = try ReviewBinary.run(["main..feature", "--budget-seconds", "1"], in: project.repository.path)
+        let text = try ReviewBinary.run(
+            ["main..feature", "--budget-seconds", "1", "--on-regression", "run-all"], in: project.repository.path)
         #expect(text.out.contains("skipped calc/ops.py: budget: 1 s reached before this file was reviewed"), "\(text.out)")
         let unlimited = try project.review()
         #expect(unlimited.status == 1)
