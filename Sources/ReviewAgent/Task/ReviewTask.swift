@@ -27,9 +27,10 @@ public struct ChangedRange: Hashable, Sendable, Codable {
 public enum TestSelection {
     /// The import graph chose the tests and there is nothing more to say (left out of reports).
     public static let importGraph = "import graph"
-    /// The import graph, while the impact map is recorded for later reviews.
-    public static let recordingImpactMap = "import graph (the impact map is being recorded at base for later reviews)"
-    public static let recordingImpactMapAtHead = "import graph (the impact map is being recorded at head for later reviews)"
+    /// The import graph, while the impact map is recorded at `side` (base or head) for later reviews.
+    public static func recordingImpactMap(at side: String) -> String {
+        "import graph (the impact map is being recorded at \(side) for later reviews)"
+    }
     /// The import graph, because there is no cache to keep a map in.
     public static let noCacheForImpactMap = "import graph (no result cache to keep an impact map in)"
 
@@ -39,21 +40,22 @@ public enum TestSelection {
     /// A test file changed in the range runs `count` of its tests: those it changes and those
     /// that run a helper it changes (the map at `commit`, `changedFiles` files before the base).
     public static func impactMapTestFile(commit: String, count: Int, changedFiles: Int = 0) -> String {
-        let age = changedFiles == 0
-            ? "base \(commit.prefix(7))"
-            : "recorded at \(commit.prefix(7)), \(changedFiles) file(s) changed since"
-        return "impact map (\(age)): \(count) test(s) of this file changed or run a helper it changes"
+        "impact map (\(age(commit: commit, changedFiles: changedFiles))): \(count) test(s) of this file changed or run a helper it changes"
     }
 
     /// The impact map chose `count` tests and the import graph `reselected` more that it
     /// cannot vouch for; the map is at `commit`, `changedFiles` Python or configuration
     /// files before the base (0: at the base).
     public static func impactMap(commit: String, count: Int, reselected: Int = 0, changedFiles: Int = 0) -> String {
-        let age = changedFiles == 0
+        let more = reselected == 0 ? "" : "; \(reselected) more by the import graph (not in the map or changed since)"
+        return "impact map (\(age(commit: commit, changedFiles: changedFiles))): \(count) test(s) run the changed lines\(more)"
+    }
+
+    /// How old the map is: at the base, or `changedFiles` files before it.
+    private static func age(commit: String, changedFiles: Int) -> String {
+        changedFiles == 0
             ? "base \(commit.prefix(7))"
             : "recorded at \(commit.prefix(7)), \(changedFiles) file(s) changed since"
-        let more = reselected == 0 ? "" : "; \(reselected) more by the import graph (not in the map or changed since)"
-        return "impact map (\(age)): \(count) test(s) run the changed lines\(more)"
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReviewAgent
 import ReviewSandbox
 
 /// The tests of a test file changed in the range that need to run, from the impact map:
@@ -27,6 +28,12 @@ struct ChangedTestFile: Sendable, Equatable {
             && headNames.contains(String(node.dropFirst(path.count + 2)).replacingOccurrences(of: "::", with: "."))
     }
 
+    /// Whether `task` is a test file the map can narrow: changed in place (not renamed or
+    /// new), and every test of it in the map.
+    static func applies(to task: ReviewTask, drift: MapDrift) -> Bool {
+        task.isTestFile && task.basePath == task.path && drift.recordedTestFiles.contains(task.path)
+    }
+
     /// The selection for `path` (the same path at base), or `nil` when it runs whole.
     static func select(
         path: String, base: ImpactMap.SourceFile, head: ImpactMap.SourceFile, map: ImpactMap, drift: MapDrift
@@ -50,11 +57,12 @@ struct ChangedTestFile: Sendable, Equatable {
         // The map's tests of this file, and who ran what.
         var known = Set<String>()
         var ranBy: [String: [String]] = [:]
+        // A stale entry says nothing about what it runs now: it runs.
+        var stale: [String] = []
         for (index, test) in map.tests.enumerated() where test.file == path {
             let node = ImpactMap.withoutParameters(test.node)
             known.insert(node)
-            // A stale entry says nothing about what it runs now: it runs.
-            if drift.staleTests.contains(index) { ranBy["", default: []].append(node) }
+            if drift.staleTests.contains(index) { stale.append(node) }
             for pair in test.ran where pair.count == 2 && pair[0] == path { ranBy[pair[1], default: []].append(node) }
         }
         func node(_ name: String) -> String { path + "::" + name.replacingOccurrences(of: ".", with: "::") }
@@ -90,7 +98,7 @@ struct ChangedTestFile: Sendable, Equatable {
             (ranBy[name] ?? []).forEach(run)
         }
         for name in readers { (ranBy[name] ?? []).forEach(run) }
-        (ranBy[""] ?? []).forEach(run)
+        stale.forEach(run)
         (drift.newNodes[path] ?? []).forEach(run)
         return selection
     }

@@ -117,6 +117,9 @@ public struct ImpactMap: Codable, Sendable {
         case tests([String], stale: [String])
         /// A test file changed in the range: these of its tests (``ChangedTestFile``).
         case testFile([String])
+        /// A changed line outside every function, which the file's fingerprints at head did
+        /// not clear (or were not given): the import graph decides.
+        case outsideFunctions(line: Int)
         /// The map cannot decide; use the import graph, for this reason.
         case fallback(String)
     }
@@ -159,7 +162,7 @@ public struct ImpactMap: Codable, Sendable {
                 let containing = functions.filter { $0.start <= line && line <= $0.end }
                 guard !containing.isEmpty else {
                     guard let source, let headFile, Self.bindsTheSame(source, headFile) else {
-                        return .fallback("line \(line) at base is outside every function")
+                        return .outsideFunctions(line: line)
                     }
                     unbound = true
                     continue
@@ -244,6 +247,8 @@ public struct ImpactMap: Codable, Sendable {
         switch selection {
         case .fallback(let reason):
             task.testSelection = TestSelection.impactMapFallback(reason)
+        case .outsideFunctions(let line):
+            task.testSelection = TestSelection.impactMapFallback("line \(line) at base is outside every function")
         case .testFile(let nodes):
             task.tests = nodes.isEmpty ? [] : [task.path]
             task.testReasons = nodes.isEmpty ? [:] : [task.path: Self.changedTestsReason]

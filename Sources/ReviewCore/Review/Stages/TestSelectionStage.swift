@@ -83,20 +83,27 @@ struct TestSelectionStage {
                     ) { paths in ImpactOutcome.fingerprints(paths, toolbox: toolbox, root: try? base.root()) }
                 }
             if let drift {
-                let changedTests = changedTestFiles(tasks, map: map, drift: drift, toolbox: toolbox, head: head)
-                var selections = tasks.map { map.select(for: $0, drift: drift, changedTestFiles: changedTests) }
-                // A change outside functions: the file's fingerprints at head say whether it binds anything new.
-                let outside = tasks.indices.filter { index in
-                    if case .fallback(let reason) = selections[index], reason.hasSuffix("is outside every function") { return true }
-                    return false
+                var selections = tasks.map { map.select(for: $0, drift: drift) }
+                // Some tasks need their file's fingerprints at head (one interpreter for all):
+                // changed test files the map holds, and changes outside functions (do they bind
+                // anything new?).
+                let needHead = tasks.indices.filter { index in
+                    if case .outsideFunctions = selections[index] { return true }
+                    return ChangedTestFile.applies(to: tasks[index], drift: drift)
                 }
-                if !outside.isEmpty,
-                    let atHead = ImpactOutcome.fingerprints(outside.map { tasks[$0].path }, toolbox: toolbox, root: head)
-                {
-                    for index in outside {
-                        selections[index] = map.select(
-                            for: tasks[index], drift: drift, changedTestFiles: changedTests, headFile: atHead[tasks[index].path])
+                let atHead = needHead.isEmpty
+                    ? nil : ImpactOutcome.fingerprints(needHead.map { tasks[$0].path }, toolbox: toolbox, root: head)
+                var changedTests: [String: ChangedTestFile] = [:]
+                for index in needHead where tasks[index].isTestFile {
+                    let path = tasks[index].path
+                    let base = drift.changedFiles.contains(path) ? drift.fingerprints[path] : map.files[path]
+                    if let base, let now = atHead?[path] {
+                        changedTests[path] = ChangedTestFile.select(path: path, base: base, head: now, map: map, drift: drift)
                     }
+                }
+                for index in needHead {
+                    selections[index] = map.select(
+                        for: tasks[index], drift: drift, changedTestFiles: changedTests, headFile: atHead?[tasks[index].path])
                 }
                 for index in tasks.indices {
                     map.apply(
@@ -137,32 +144,12 @@ struct TestSelectionStage {
             importPaths: importPaths, tree: at.tree.hex, commit: at.commit.hex, blobs: MapDrift.blobs(of: files.listing),
             settings: PytestSettings(files: files).fingerprint, wallSeconds: wallSeconds, side: atHead ? "head" : "base")
         for index in tasks.indices where tasks[index].testSelection == TestSelection.importGraph {
-            tasks[index].testSelection =
-                toHead == nil ? TestSelection.recordingImpactMap : TestSelection.recordingImpactMapAtHead
+            tasks[index].testSelection = TestSelection.recordingImpactMap(at: atHead ? "head" : "base")
         }
         return TestSelectionStage(
             recording: recording, notes: notes, key: key, maps: maps, previous: nil, drift: nil, followsHead: false)
     }
 
-
-    /// What the map selects in the test files the range changes (``ChangedTestFile``), by
-    /// path: their fingerprints at head come from one sandboxed interpreter.
-    private static func changedTestFiles(
-        _ tasks: [ReviewTask], map: ImpactMap, drift: MapDrift, toolbox: PythonToolbox, head: String
-    ) -> [String: ChangedTestFile] {
-        let paths = tasks.filter { $0.isTestFile && $0.basePath == $0.path && drift.recordedTestFiles.contains($0.path) }
-            .map(\.path)
-        guard !paths.isEmpty, let atHead = ImpactOutcome.fingerprints(paths, toolbox: toolbox, root: head) else { return [:] }
-        var selected: [String: ChangedTestFile] = [:]
-        for path in paths {
-            let base = drift.changedFiles.contains(path) ? drift.fingerprints[path] : map.files[path]
-            guard let base, let now = atHead[path],
-                let tests = ChangedTestFile.select(path: path, base: base, head: now, map: map, drift: drift)
-            else { continue }
-            selected[path] = tests
-        }
-        return selected
-    }
 
     /// Waits for a recording or refresh and keeps the map; notes for the report.
     func finish() -> [String] {
@@ -173,7 +160,7 @@ struct TestSelectionStage {
         case .recorded(let map, let side, let seconds):
             kept = map
             text = "impact map: recorded which of \(map.tests.count) test(s) run which functions, at \(side) in \(String(format: "%.1f", seconds)) s; later reviews select tests with it, also after the base moves"
-        case .followed(let toHead, let beside, let files, let seconds):
+        case .followed(let toHead, let beside, let seconds):
             guard let previous else { return [] }
             guard let toHead else {
                 kept = previous
@@ -181,8 +168,15 @@ struct TestSelectionStage {
                 break
             }
             guard !toHead.isCurrent else { return [] }
-            kept = previous.merged(with: toHead, refresh: beside, refreshedFiles: files)
-            text = "impact map: brought from \(previous.commit.prefix(7)) to head \(toHead.commit.prefix(7)) (\(toHead.changedFiles.count) file(s) changed) by recording \(beside?.tests.count ?? 0) stale or new test(s) in \(String(format: "%.1f", seconds)) s"
+            let moved = "impact map: brought from \(previous.commit.prefix(7)) to head \(toHead.commit.prefix(7)) (\(toHead.changedFiles.count) file(s) changed)"
+            switch beside {
+            case .success(let again):
+                kept = previous.merged(with: toHead, refresh: again.recording, refreshedFiles: again.files)
+                text = moved + " by recording \(again.recording?.tests.count ?? 0) stale or new test(s) in \(String(format: "%.1f", seconds)) s"
+            case .failure(let reason):
+                kept = previous.merged(with: toHead, refresh: nil, refreshedFiles: [])
+                text = moved + "; its stale entries could not be recorded again at head (\(reason.text)); they are left to the import graph"
+            }
         case .refreshed(let refresh, let files, let seconds):
             guard let previous, let drift else { return [] }
             kept = previous.merged(with: drift, refresh: refresh, refreshedFiles: files)
@@ -212,8 +206,9 @@ enum ImpactOutcome: Sendable {
     /// A recording of some tests (`nil`: there was nothing to record), `files` whole.
     case refreshed(ImpactMap.Recording?, files: Set<String>, seconds: Double)
     /// The drift of the map to head (`nil`: head's files could not be read) and a recording
-    /// at head of its stale entries and the test files it lacks, `files` whole.
-    case followed(MapDrift?, beside: ImpactMap.Recording?, files: Set<String>, seconds: Double)
+    /// at head of its stale entries and the test files it lacks, `files` whole, or why
+    /// there is none.
+    case followed(MapDrift?, beside: Result<RecordedAgain, Reason>, seconds: Double)
     case failed(String)
 
     /// Records the map on another thread: one run of the whole suite at the revision `root`
@@ -252,30 +247,18 @@ enum ImpactOutcome: Sendable {
     ) -> Background<ImpactOutcome> {
         Background {
             let started = Date()
-            if map.tree == head.tree.hex { return .followed(MapDrift.none(map), beside: nil, files: [], seconds: 0) }
+            if map.tree == head.tree.hex { return .followed(MapDrift.none(map), beside: .success((nil, [])), seconds: 0) }
             guard let listing,
                 let drift = MapDrift.compute(
                     map: map, files: DirectoryFiles(root: root), listing: listing, tree: head.tree.hex,
                     commit: head.commit.hex, configuration: configuration, needed: [],
                     fingerprint: { paths in fingerprints(paths, toolbox: toolbox, root: root) })
-            else { return .followed(nil, beside: nil, files: [], seconds: 0) }
-            guard !drift.isCurrent else { return .followed(drift, beside: nil, files: [], seconds: 0) }
-            let all: [String]
-            switch testFiles(root: root, configuration: configuration, toolbox: toolbox) {
-            case .success(let found): all = found
-            case .failure: return .followed(drift, beside: nil, files: [], seconds: 0)
-            }
-            let targets = drift.refreshTargets(testFiles: all)
-            guard !targets.files.isEmpty || !targets.nodes.isEmpty else {
-                return .followed(drift, beside: nil, files: [], seconds: 0)
-            }
-            let run = Self.run(
-                targets.files + targets.nodes, toolbox: toolbox, root: root, importPaths: importPaths,
+            else { return .followed(nil, beside: .success((nil, [])), seconds: 0) }
+            guard !drift.isCurrent else { return .followed(drift, beside: .success((nil, [])), seconds: 0) }
+            let again = recordAgain(
+                drift, root: root, toolbox: toolbox, configuration: configuration, importPaths: importPaths,
                 wallSeconds: wallSeconds)
-            guard case .success(let data) = run, let recording = ImpactMap.Recording.decoded(data) else {
-                return .followed(drift, beside: nil, files: [], seconds: Date().timeIntervalSince(started))
-            }
-            return .followed(drift, beside: recording, files: Set(targets.files), seconds: Date().timeIntervalSince(started))
+            return .followed(drift, beside: again, seconds: Date().timeIntervalSince(started))
         }
     }
 
@@ -295,33 +278,48 @@ enum ImpactOutcome: Sendable {
     ) -> Background<ImpactOutcome> {
         Background {
             let started = Date()
-            let all: [String]
-            switch testFiles(root: try? base.root(), configuration: configuration, toolbox: toolbox) {
-            case .success(let files): all = files
-            case .failure(let reason): return .failed(reason.text)
-            }
-            let targets = drift.refreshTargets(testFiles: all)
-            guard !targets.files.isEmpty || !targets.nodes.isEmpty else {
-                return .refreshed(nil, files: [], seconds: Date().timeIntervalSince(started))
-            }
-            switch run(
-                targets.files + targets.nodes, toolbox: toolbox, root: try? base.root(), importPaths: importPaths,
+            switch recordAgain(
+                drift, root: try? base.root(), toolbox: toolbox, configuration: configuration, importPaths: importPaths,
                 wallSeconds: wallSeconds)
             {
-            case .failure(let reason):
-                return .failed(reason.text)
-            case .success(let data):
-                guard let recording = try? JSONDecoder().decode(ImpactMap.Recording.self, from: data) else {
-                    return .failed("the recorder's output was unreadable")
-                }
-                return .refreshed(recording, files: Set(targets.files), seconds: Date().timeIntervalSince(started))
+            case .failure(let reason): return .failed(reason.text)
+            case .success(let again):
+                return .refreshed(again.recording, files: again.files, seconds: Date().timeIntervalSince(started))
             }
+        }
+    }
+
+    /// A recording of the entries `drift` found stale and the test files the map lacks, at
+    /// the revision at `root`; the test files recorded whole beside it. No recording when
+    /// there is nothing to record.
+    private static func recordAgain(
+        _ drift: MapDrift, root: String?, toolbox: PythonToolbox, configuration: Configuration, importPaths: [String],
+        wallSeconds: Double
+    ) -> Result<RecordedAgain, Reason> {
+        let all: [String]
+        switch testFiles(root: root, configuration: configuration, toolbox: toolbox) {
+        case .success(let files): all = files
+        case .failure(let reason): return .failure(reason)
+        }
+        let targets = drift.refreshTargets(testFiles: all)
+        guard !targets.files.isEmpty || !targets.nodes.isEmpty else { return .success((nil, [])) }
+        switch run(targets.files + targets.nodes, toolbox: toolbox, root: root, importPaths: importPaths, wallSeconds: wallSeconds) {
+        case .failure(let reason):
+            return .failure(reason)
+        case .success(let data):
+            guard let recording = ImpactMap.Recording.decoded(data) else {
+                return .failure(Reason(text: "the recorder's output was unreadable"))
+            }
+            return .success((recording, Set(targets.files)))
         }
     }
 
     struct Reason: Error {
         var text: String
     }
+
+    /// Tests recorded again (none when there was nothing to record), `files` whole.
+    typealias RecordedAgain = (recording: ImpactMap.Recording?, files: Set<String>)
 
     /// The test files of the revision at `root`, as pytest would collect them.
     private static func testFiles(
@@ -330,7 +328,7 @@ enum ImpactOutcome: Sendable {
         guard let root else { return .failure(Reason(text: "the revision could not be written")) }
         let files = DirectoryFiles(root: root)
         let tests = TestIndex(files: files, configuration: configuration, pytest: PytestSettings(files: files)).files
-        guard !tests.isEmpty else { return .failure(Reason(text: "no test files at base")) }
+        guard !tests.isEmpty else { return .failure(Reason(text: "no test files")) }
         guard (try? toolbox.hasPytest()) == true else { return .failure(Reason(text: "it needs pytest")) }
         return .success(tests)
     }
