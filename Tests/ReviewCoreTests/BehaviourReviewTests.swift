@@ -528,6 +528,152 @@ struct BehaviourReviewTests {
         #expect(finding["severity"] as? String == "warning", "a removed test does not make a change intended: \(finding)")
     }
 
+    static let store = """
+        class Store:
+            def __init__(self):
+                self._items = {}
+                self._replaced = []
+
+            def __repr__(self):
+                return "Store(%r)" % sorted(self._items)
+
+            def put(self, key, value):
+                if key in self._items:
+                    self._replaced.append(key)
+                self._items[key] = value
+
+            def copy(self):
+                other = Store()
+                other._items = dict(self._items)
+                other._replaced = list(self._replaced)
+                return other
+
+        """
+
+    static let storeTests = """
+        from text.store import Store
+
+
+        def test_copy():
+            store = Store()
+            store.put("a", 1)
+            store.put("a", 2)
+            assert repr(store.copy()) == "Store(['a'])"
+
+        """
+
+    /// A copy that loses state its public face does not show (which keys were replaced: the
+    /// repr and every value read the same) differs inside the object returned; the pin reads
+    /// that state. Renaming the private attribute throughout is no difference.
+    @Test func aCopyThatLosesPrivateStateIsWitnessedInsideTheObjectItReturns() throws {
+        let project = try Self.project("store", Self.store, tests: Self.storeTests)
+        try project.replace("text/store.py", "        other._replaced = list(self._replaced)\n", with: "")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let message = try #require(finding["message"] as? String)
+        #expect(message.contains("`Store.copy` behaves differently at head"), "\(message)")
+        #expect(message.contains("returns Store(['a']) at both, but leaves `len(returned._replaced)` as 1 at base and 0 at head"), "\(message)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(content.contains("    returned = instance.copy(*args, **kwargs)\n"), "\(content)")
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+
+        let renamed = try Self.project("store", Self.store, tests: Self.storeTests)
+        try renamed.change(["text/store.py": Self.store.replacingOccurrences(of: "_replaced", with: "_overwritten")])
+        let quiet = try renamed.review()
+        #expect(quiet.status == 0, "\(quiet)")
+        #expect(Self.behaviour(quiet).isEmpty, "a private attribute renamed throughout is no behaviour change: \(quiet)")
+    }
+
+    /// A copy that drops a flag of the entries it holds, where no test ever sets the flag:
+    /// the flag is flipped inside a copy of the recorded instance, and the copy it returns
+    /// differs inside.
+    @Test func aFlagInsideTheInstanceThatNoTestSetsIsFlippedToReachTheChange() throws {
+        let source = """
+            class Entry:
+                def __init__(self, key):
+                    self.key = key
+                    self.removed = False
+
+
+            class Log:
+                def __init__(self):
+                    self._entries = []
+
+                def __repr__(self):
+                    return "Log(%d)" % len(self._entries)
+
+                def add(self, key):
+                    self._entries.append(Entry(key))
+
+                def copy(self):
+                    other = Log()
+                    for entry in self._entries:
+                        new = Entry(entry.key)
+                        new.removed = entry.removed
+                        other._entries.append(new)
+                    return other
+
+            """
+        let tests = "from text.log import Log\n\n\ndef test_copy():\n    log = Log()\n    log.add(1)\n    assert repr(log.copy()) == \"Log(1)\"\n"
+        let project = try Self.project("log", source, tests: tests)
+        try project.replace("text/log.py", "            new.removed = entry.removed\n", with: "")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let message = try #require(finding["message"] as? String)
+        #expect(message.contains("leaves `returned._entries[0].removed` as True at base and False at head"), "\(message)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+    }
+
+    /// A function no test calls, whose branch is taken only for a string its module's
+    /// pattern matches and an object of the project's: the pattern's shortest match and an
+    /// instance built with no arguments reach the changed line.
+    @Test func aFunctionNoTestCallsGetsStringsItsPatternMatchesAndObjectsOfItsAnnotations() throws {
+        let source = """
+            from __future__ import annotations
+
+            import re
+
+            PLACEHOLDER = re.compile("\\x02item:([0-9]+)\\x03")
+
+
+            class Stash:
+                def __init__(self):
+                    self.blocks = []
+
+
+            def restore(text: str, stash: Stash) -> str:
+                def put_back(match):
+                    try:
+                        return stash.blocks[int(match.group(1))]
+                    except IndexError:
+                        return match.group(0)
+
+                return PLACEHOLDER.sub(put_back, text)
+
+            """
+        let tests = "from text.stash import Stash\n\n\ndef test_stash():\n    assert Stash().blocks == []\n"
+        let project = try Self.project("stash", source, tests: tests)
+        try project.replace("text/stash.py", "        return match.group(0)", with: "        return match.group(1)")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        #expect((finding["message"] as? String)?.contains("`restore` behaves differently at head") == true, "\(finding)")
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+    }
+
     @Test func probeOffSkipsItFromTheFlagAndTheEnvironment() throws {
         let project = try Self.slugProject()
         try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")

@@ -240,7 +240,7 @@ struct BehaviourReview {
         return Set(
             base.results.compactMap { id, atBase in
                 guard let atHead = head.results[id], atBase.comparable, atHead.comparable else { return nil }
-                return atBase.observed == atHead.observed ? nil : id
+                return atBase.observed == atHead.observed && atBase.insideCompared == atHead.insideCompared ? nil : id
             })
     }
 
@@ -252,7 +252,7 @@ struct BehaviourReview {
         else { return }
         for probe in set.probes where differing.contains(probe.id) {
             guard let a = baseA.results[probe.id], let b = baseB.results[probe.id],
-                let c = headA.results[probe.id], let d = headB.results[probe.id]
+                let c = headA.results[probe.id], let d = headB.results[probe.id], !headsLayout(probe, base: a)
             else { continue }
             if let fa = a.fields, let fb = b.fields, let fc = c.fields, let fd = d.fields {
                 guard a.observedApartFromValue == b.observedApartFromValue,
@@ -263,17 +263,58 @@ struct BehaviourReview {
                 let apart = a.observedApartFromValue != c.observedApartFromValue
                 guard apart || stable.contains(where: { fa[$0] != fc[$0] }) else { continue }
                 unstable[probe.id] = names.subtracting(stable)
-            } else if a.observed != b.observed || c.observed != d.observed {
-                continue
+            } else {
+                guard a.observed == b.observed, c.observed == d.observed else { continue }
+                // Only the state inside differs: that too must hold in both runs of each side.
+                if a.observed == c.observed {
+                    guard a.insideCompared == b.insideCompared, c.insideCompared == d.insideCompared,
+                        a.insideCompared != c.insideCompared
+                    else { continue }
+                }
             }
             differences[probe.target, default: []].append(probe)
         }
     }
 
+    /// Whether a call on an instance recorded at head fails at base only for want of an
+    /// attribute head's code never names (a private attribute renamed throughout): the
+    /// instance holds head's layout, which base's code was never meant to read.
+    private func headsLayout(_ probe: Probe, base: ProbeResult) -> Bool {
+        guard probe.bound, base.status == "raised", base.error == "AttributeError", let message = base.message,
+            let start = message.range(of: "has no attribute '")
+        else { return false }
+        var name = String(message[start.upperBound...].prefix { $0 != "'" })
+        // A name mangled in its class (`_Store__items`) reads `__items` in the source.
+        if let mangled = name.range(of: "__", options: [], range: name.index(after: name.startIndex)..<name.endIndex),
+            name.hasPrefix("_")
+        {
+            name = String(name[mangled.lowerBound...])
+        }
+        return !name.isEmpty && !Self.mentions(recording.headSource, name)
+    }
+
+    /// Whether `source` holds `name` as a whole identifier.
+    static func mentions(_ source: String, _ name: String) -> Bool {
+        func identifier(_ character: Character?) -> Bool {
+            character.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false
+        }
+        var rest = source[...]
+        while let found = rest.range(of: name) {
+            let before = found.lowerBound > source.startIndex ? source[source.index(before: found.lowerBound)] : nil
+            let after = found.upperBound < source.endIndex ? source[found.upperBound] : nil
+            if !identifier(before) && !identifier(after) { return true }
+            rest = source[found.upperBound...]
+        }
+        return false
+    }
+
     private var ranCount: Int { first.head?.results.values.filter(\.comparable).count ?? 0 }
 
     private func results(_ probe: Probe) -> (base: ProbeResult, head: ProbeResult)? {
-        guard let base = first.base?.results[probe.id], let head = first.head?.results[probe.id] else { return nil }
+        guard var base = first.base?.results[probe.id], var head = first.head?.results[probe.id] else { return nil }
+        // The values inside objects are listed by the second runs only (the first compare digests).
+        base.inside = base.inside ?? second.base?.results[probe.id]?.inside
+        head.inside = head.inside ?? second.head?.results[probe.id]?.inside
         let left = unstable[probe.id] ?? []
         return (base.without(left), head.without(left))
     }
@@ -412,11 +453,18 @@ struct BehaviourReview {
         let differing = differences[target]?.count ?? 0
         var message =
             "`\(target)` behaves differently at head: \(call) \(base.summary) at base but \(head.summary) at head"
+        // A difference inside an object shows in the first value that differs there.
+        let inner = base.outcome == head.outcome && base.stdout == head.stdout && base.after == head.after
+            ? PinnedTest.insideDifferences(base: base, head: head).first : nil
         if base.outcome == head.outcome {
             message = "`\(target)` behaves differently at head: \(call) "
-                + (base.stdout != head.stdout
-                    ? "prints \(ProbeResult.short(PinnedTest.python(base.stdout))) at base but \(ProbeResult.short(PinnedTest.python(head.stdout))) at head"
-                    : "leaves its arguments as \(ProbeResult.short(base.arguments)) at base but \(ProbeResult.short(head.arguments)) at head")
+            if base.stdout != head.stdout {
+                message += "prints \(ProbeResult.short(PinnedTest.python(base.stdout))) at base but \(ProbeResult.short(PinnedTest.python(head.stdout))) at head"
+            } else if let inner {
+                message += "\(base.summary) at both, but leaves `\(inner.expression)` as \(ProbeResult.short(inner.base)) at base and \(ProbeResult.short(inner.head)) at head"
+            } else {
+                message += "leaves its arguments as \(ProbeResult.short(base.arguments)) at base but \(ProbeResult.short(head.arguments)) at head"
+            }
         }
         message += " (\(differing) of \(ranCount) probe(s) differ)."
         let severity: Severity
@@ -432,10 +480,11 @@ struct BehaviourReview {
         let file = pinFile([pin])
         // A difference in the arguments after the call shows in them, not in what it returned.
         let mutated = base.outcome == head.outcome && base.stdout == head.stdout
-        func shown(_ result: ProbeResult) -> String {
-            result.summary + (mutated ? ", arguments after the call: \(ProbeResult.short(result.arguments))" : "")
+        func shown(_ result: ProbeResult, inner value: String?) -> String {
+            if let inner, let value { return result.summary + ", then `\(inner.expression)` is \(ProbeResult.short(value))" }
+            return result.summary + (mutated ? ", arguments after the call: \(ProbeResult.short(result.arguments))" : "")
         }
-        let output = "input: \(call)\nbase: \(shown(base))\nhead: \(shown(head))\n"
+        let output = "input: \(call)\nbase: \(shown(base, inner: inner?.base))\nhead: \(shown(head, inner: inner?.head))\n"
             + "input from: \(PinnedTest.origin(pin.probe))\n"
         var finding = Finding(
             severity: severity, kind: .behaviourChange, file: task.path, line: lines.lowerBound, endLine: lines.upperBound,

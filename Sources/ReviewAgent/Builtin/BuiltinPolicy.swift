@@ -16,7 +16,7 @@ public struct BuiltinPolicy: Policy {
 
     /// Part of every cache key: raise it whenever a change to the policy can change what a
     /// review of the same code finds, so that older cached results are not reused.
-    public static let version = 10
+    public static let version = 11
 
     /// Behaviour review's settings (`nil`: off).
     public struct Probing: Hashable, Sendable {

@@ -64,10 +64,33 @@ enum PinnedTest {
             lines += "    \(call)\n    assert capsys.readouterr().out == \(python(base.stdout))\n"
             return (lines, "capsys")
         }
-        guard !probe.bound, let after = base.afterLiteral else { return nil }
-        if literalCall { lines += unpickle }
-        lines += "    \(probe.target)(*args, **kwargs)\n    assert (args, kwargs) == \(after)\n"
+        if base.after != head.after, !probe.bound, let after = base.afterLiteral {
+            if literalCall { lines += unpickle }
+            lines += "    \(probe.target)(*args, **kwargs)\n    assert (args, kwargs) == \(after)\n"
+            return (lines, "")
+        }
+        // The state inside what it returned or inside the instance: the values base left there.
+        let differences = insideDifferences(base: base, head: head).prefix(5)
+        guard base.insideCompared != head.insideCompared, !differences.isEmpty else { return nil }
+        let returned = differences.contains { $0.expression.hasPrefix("returned") || $0.expression.contains("(returned") }
+        lines += returned ? "    returned = \(call)\n" : "    \(call)\n"
+        for difference in differences { lines += "    assert \(difference.expression) == \(difference.base)\n" }
         return (lines, "")
+    }
+
+    /// The values inside an object that base left with a Python literal and head left
+    /// otherwise (another value, or none: the attribute or item is missing): those present
+    /// at both first, each with base's literal and what head holds.
+    static func insideDifferences(base: ProbeResult, head: ProbeResult)
+        -> [(expression: String, base: String, head: String)]
+    {
+        guard let atBase = base.inside, base.insideCompared != head.insideCompared else { return [] }
+        let atHead = Dictionary((head.inside ?? []).map { ($0.expression, $0) }, uniquingKeysWith: { first, _ in first })
+        let changed = atBase.compactMap { leaf -> (expression: String, base: String, head: String)? in
+            guard let literal = leaf.literal, atHead[leaf.expression]?.text != leaf.text else { return nil }
+            return (leaf.expression, literal, atHead[leaf.expression]?.text ?? "missing")
+        }
+        return changed.filter { $0.head != "missing" } + changed.filter { $0.head == "missing" }
     }
 
     /// Whether the probe builds an object (`Class.__init__`): it calls the class.

@@ -4,7 +4,7 @@
 /// printed and changed). See ``PythonToolbox/recordProbes(_:root:extraPaths:recorded:)``.
 extension PythonScripts {
     static let probe = callRecorder + #"""
-import ast, base64, contextlib, doctest, functools, importlib, importlib.util, inspect, io, itertools, json, os, pickle, re, signal, string, sys, time, types
+import ast, base64, collections, contextlib, doctest, functools, hashlib, importlib, importlib.util, inspect, io, itertools, json, os, pickle, re, signal, string, sys, time, types
 MODE, SPEC_PATH, OUT_PATH = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(SPEC_PATH) as handle:
     SPEC = json.load(handle)
@@ -319,6 +319,165 @@ def constants_of(source, ranges):
             unique.append(value)
     return unique[:24]
 
+try:
+    from re import _parser as regex_parser
+except ImportError:  # before Python 3.11
+    import sre_parse as regex_parser
+
+CATEGORY_SAMPLES = {"CATEGORY_DIGIT": "0", "CATEGORY_NOT_DIGIT": "a", "CATEGORY_SPACE": " ", "CATEGORY_NOT_SPACE": "a",
+                    "CATEGORY_WORD": "a", "CATEGORY_NOT_WORD": "-", "CATEGORY_LINEBREAK": "\n",
+                    "CATEGORY_NOT_LINEBREAK": "a"}
+
+def regex_sample(pattern):
+    # The shortest string a compiled pattern matches, built from its parse (literals, the
+    # first member of a class, the fewest repeats, the first branch), or None when it has
+    # parts this does not build or the string does not match after all.
+    groups = {}
+    def build(items):
+        out = ""
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL":
+                out += chr(av)
+            elif name in ("ANY", "NOT_LITERAL"):
+                out += "a" if name == "ANY" or av != ord("a") else "b"
+            elif name == "IN":
+                out += member(av)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, _, sub = av
+                out += build(sub) * low
+            elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+                sub = av[-1]
+                text = build(sub)
+                if name == "SUBPATTERN" and av[0] is not None:
+                    groups[av[0]] = text
+                out += text
+            elif name == "BRANCH":
+                out += build(av[1][0])
+            elif name == "GROUPREF":
+                out += groups.get(av, "")
+            elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+                continue
+            else:
+                raise ValueError(name)
+        return out
+    def member(items):
+        if items and str(items[0][0]) == "NEGATE":
+            for candidate in "a0 -_é":
+                if not any(inside_class(candidate, op, av) for op, av in items[1:]):
+                    return candidate
+            raise ValueError("NEGATE")
+        op, av = items[0]
+        name = str(op)
+        if name == "LITERAL":
+            return chr(av)
+        if name == "RANGE":
+            return chr(av[0])
+        if name == "CATEGORY":
+            return CATEGORY_SAMPLES[str(av)]
+        raise ValueError(name)
+    try:
+        text = build(regex_parser.parse(pattern.pattern, pattern.flags))
+        return text if pattern.search(text) else None
+    except Exception:
+        return None
+
+def inside_class(candidate, op, av):
+    name = str(op)
+    if name == "LITERAL":
+        return ord(candidate) == av
+    if name == "RANGE":
+        return av[0] <= ord(candidate) <= av[1]
+    if name == "CATEGORY":
+        return re.fullmatch({"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+                             "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}.get(str(av), "(?!)"),
+                            candidate) is not None
+    return True
+
+def patterns_of(function, owner=None):
+    # The compiled patterns a function (or a function nested in it) reads by name: module
+    # globals, attributes of a module it names, attributes of its class.
+    found, codes = [], [function.__code__]
+    scope = getattr(function, "__globals__", {})
+    while codes:
+        code = codes.pop()
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        for name in code.co_names:
+            candidates = [scope.get(name)]
+            if isinstance(owner, type):
+                candidates.append(getattr(owner, name, None))
+            candidates += [getattr(value, name, None) for value in list(scope.values()) if isinstance(value, types.ModuleType)
+                           and value.__name__.split(".")[0] == MODULE.split(".")[0]]
+            found += [c for c in candidates if isinstance(c, re.Pattern) and c not in found]
+    return found[:6]
+
+def matching_strings(function, owner=None):
+    # Strings that match the patterns a function reads, alone and inside words: inputs
+    # that reach the branch a match takes (a placeholder, a tag, a version).
+    found = []
+    for pattern in patterns_of(function, owner):
+        if pattern.groups and isinstance(pattern.pattern, str):
+            sample = regex_sample(pattern)
+            if sample:
+                found += [sample, "a " + sample + " b"]
+    return found
+
+def project_class(annotation, function):
+    # The class an annotation names, when the project defines it (a string annotation is
+    # looked up in the function's module, then in its package).
+    if isinstance(annotation, str):
+        scope = getattr(function, "__globals__", {})
+        top = sys.modules.get(MODULE.split(".")[0])
+        annotation = scope.get(annotation) or getattr(top, annotation, None)
+    if not isinstance(annotation, type) or annotation.__module__.split(".")[0] != MODULE.split(".")[0]:
+        return None
+    return annotation
+
+def built_instance(klass):
+    # An instance made with no arguments, when the class allows it and it can be copied.
+    signal.setitimer(signal.ITIMER_REAL, 2.0)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            instance = klass()
+        pickle.dumps(instance, 4)
+        return [instance]
+    except BaseException:
+        return []
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+def nested_flags(instance, limit=8):
+    # The booleans held by objects of the project's inside an instance (not its own
+    # attributes, which are moved like arguments), as (path, attribute, flipped value).
+    found, seen = [], set()
+    def walk(item, path, depth):
+        if len(found) >= limit or depth > 3 or id(item) in seen:
+            return
+        seen.add(id(item))
+        if isinstance(item, (list, tuple)):
+            for index, element in enumerate(item[:10]):
+                walk(element, path + [index], depth + 1)
+        elif isinstance(item, dict):
+            for key in list(item)[:10]:
+                walk(item[key], path + [("key", key)], depth + 1)
+        elif ours(item):
+            for name, value in state_of(item):
+                if depth > 0 and type(value) is bool:
+                    found.append((path, name, not value))
+                elif type(value) not in (bool, int, float, str, bytes) and value is not None:
+                    walk(value, path + [name], depth + 1)
+    try:
+        walk(instance, [], 0)
+    except Exception:
+        pass
+    return found[:limit]
+
+def step(value, part):
+    # One step of a path from nested_flags: an attribute, an index or a key.
+    if isinstance(part, str):
+        return getattr(value, part)
+    return value[part[1]] if isinstance(part, tuple) else value[part]
+
 SIMPLE = {int: [0, 1, -1, 2, 10], float: [0.0, 1.5, -1.0], str: ["", "a", "Hello World", "a-b_c"], bytes: [b"", b"ab"],
           bool: [True, False], list: [[], [1, 2, 3]], tuple: [(), (1, 2)], dict: [{}, {"a": 1}], set: [set(), {1, 2}]}
 
@@ -331,6 +490,8 @@ class Generator:
         self.probes = []
         self.keys = set()
         self.drawn = {}   # name -> parameter -> values Hypothesis drew
+        self.matching = {}   # name -> strings that match the patterns it reads
+        self.functions = {}   # name -> the function itself (unwrapped)
 
     def add(self, name, payload, origin, test=None):
         if (name, payload) in self.keys:
@@ -344,10 +505,12 @@ class Generator:
         signatures = {}
         for name in self.targets:
             try:
-                _, function = resolve(self.module, name)
+                owner, function = resolve(self.module, name)
                 function = inspect.unwrap(getattr(function, "__func__", function))
+                self.functions[name] = function
                 signatures[name] = inspect.signature(function)
                 self.drawn[name] = drawn(function, signatures[name])
+                self.matching[name] = matching_strings(function, owner)
             except Exception:
                 signatures[name] = None
             for payload in self.seen.get(name, {}):
@@ -430,6 +593,9 @@ class Generator:
             lists.append(moved(key, neighbours(value, parameter in defaults_none)))
             if type(value) is str:
                 lists.append(moved(key, string_variants(value, self.constants, related)))
+                middle = len(value) // 2
+                lists.append(moved(key, [variant for sample in self.matching.get(name, [])[::2]
+                                         for variant in (sample, value[:middle] + sample + value[middle:])]))
             # Two values meet: another argument of the same type, or the instance itself.
             meet = [other for other in values if other is not value and type(other) is type(value)][:2]
             if instance is not None and type(value) is type(instance):
@@ -448,6 +614,17 @@ class Generator:
                     except Exception:
                         pass
                 lists.append(found)
+            # Flags inside the objects it holds, each flipped on a copy (an entry of a
+            # list marked removed): a state the recorded calls may never have reached.
+            found = []
+            for path, name, value in nested_flags(instance):
+                try:
+                    copied = pickle.loads(pickle.dumps(instance, 4))
+                    setattr(functools.reduce(step, path, copied), name, value)
+                    found.append(call(args, kwargs, copied))
+                except Exception:
+                    pass
+            lists.append(found)
         # Defaults the call left out, set to the change's constants and to neighbours.
         if signature is not None:
             given = set(kwargs) | set(names[:len(args)])
@@ -479,6 +656,13 @@ class Generator:
             if isinstance(annotation, str):
                 annotation = {"int": int, "str": str, "float": float, "bool": bool, "bytes": bytes, "list": list,
                               "dict": dict, "tuple": tuple, "set": set}.get(annotation, annotation)
+            if annotation is str or annotation is p.empty and type(p.default) is str:
+                # Strings the function's patterns match come first: without them a built
+                # call rarely takes the branch a match leads to.
+                options = self.matching.get(name, [])[:4] + options
+            klass = project_class(annotation, self.functions.get(name))
+            if klass is not None:
+                options += built_instance(klass)
             if annotation in SIMPLE:
                 options += [c for c in self.constants if type(c) is annotation]
                 options += SIMPLE[annotation]
@@ -538,6 +722,76 @@ def describe(value, depth=0, budget=None):
         return kind.__qualname__ + "(" + ", ".join("%s=%s" % (k, describe(v, depth + 1, budget)) for k, v in sorted(vars(value).items())) + ")"
     return mask(repr(value))
 
+LIBRARIES = tuple(sorted({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}))
+PRIVATE = re.compile(r"\._(?!_\w*__\b)\w*")
+
+def ours(value):
+    # An object of a class defined in the project's tree (its package or its tests), not in
+    # the standard library or an installed package.
+    module = sys.modules.get(type(value).__module__)
+    path = getattr(module, "__file__", None)
+    return bool(path) and not os.path.realpath(path).startswith(LIBRARIES)
+
+def inside(value, root, limit=200):
+    # The state of an object of the project's, private attributes included, as leaves
+    # [expression, literal or None, text]: the expression reads the leaf from `root` in
+    # Python (`returned._Cache__order[2].removed`). A method's effect, or a copy's, may show
+    # only there (which entries a copy of a cache marks removed).
+    leaves, seen = [], set()
+    def leaf(expression, item, text=None):
+        leaves.append([expression, literal(item) if text is None else None,
+                       (text if text is not None else describe(item, 4, [20]))[:200]])
+    def walk(item, expression, depth):
+        if len(leaves) >= limit:
+            return
+        kind = type(item)
+        if item is None or kind in (bool, int, float, complex, str, bytes, set, frozenset) or depth > 4:
+            return leaf(expression, item)
+        if id(item) in seen:
+            return leaf(expression, None, "<the same %s>" % kind.__qualname__)
+        seen.add(id(item))
+        if isinstance(item, (list, tuple, collections.deque)):
+            leaf("len(%s)" % expression, len(item))
+            for index, element in enumerate(list(item)[:30]):
+                walk(element, "%s[%d]" % (expression, index), depth + 1)
+        elif isinstance(item, dict):
+            leaf("len(%s)" % expression, len(item))
+            keys = [(key, literal(key)) for key in list(item)[:30]]
+            for key, source in sorted(((k, s) for k, s in keys if s is not None), key=lambda pair: pair[1]):
+                walk(item[key], "%s[%s]" % (expression, source), depth + 1)
+            if any(source is None for _, source in keys):
+                leaf("sorted(%s)" % expression, None, describe(sorted(map(repr, item)), 4, [20]))
+        elif ours(item) and (hasattr(item, "__dict__") or slots_of(item)):
+            leaf("type(%s).__qualname__" % expression, kind.__qualname__)
+            names = sorted(vars(item)) if hasattr(item, "__dict__") else []
+            names += [name for name in slots_of(item) if name not in names and hasattr(item, name)]
+            for name in names:
+                if name.isidentifier():
+                    walk(getattr(item, name), "%s.%s" % (expression, name), depth + 1)
+        else:
+            leaf(expression, item, mask(describe(item, 4, [20])))
+    try:
+        walk(value, root, 0)
+    except Exception:
+        return None
+    return leaves
+
+def read_inside(value, instance, returned):
+    # The state inside what a call returned (when `returned`) and inside its instance, when
+    # they are objects of the project's.
+    leaves = []
+    if returned and ours(value):
+        leaves += inside(value, "returned") or []
+    if instance is not None and ours(instance):
+        leaves += inside(instance, "instance") or []
+    return leaves
+
+def compared(leaves):
+    # What is compared of an object's state: a digest of its leaves with the names of private
+    # attributes left out (a private attribute renamed is not a difference), in order.
+    text = json.dumps(sorted([PRIVATE.sub("._?", e), t] for e, _, t in leaves))
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
 def iterated(value):
     # An iterator: its items, not its repr, are what the call produced.
     return isinstance(value, (types.GeneratorType, map, filter, zip, enumerate, reversed, itertools.chain)) or \
@@ -586,6 +840,7 @@ def run():
             emit(entry)
             continue
         captured = io.StringIO()
+        leaves = None
         signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
             with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(io.StringIO()):
@@ -598,6 +853,9 @@ def run():
             signal.setitimer(signal.ITIMER_REAL, 0)
             entry["status"] = "returned"
             entry["type"] = type(value).__qualname__
+            # The state inside, read before anything describes the objects (a repr may tidy
+            # them up: a cache's drops the entries it had marked removed).
+            leaves = read_inside(value, instance, not constructor(probe["target"]) and not entry["iterator"])
             if constructor(probe["target"]):
                 # What was built, by its public attributes (each as source when it has one).
                 state = public_state(value)
@@ -625,12 +883,20 @@ def run():
             sys.stdout, sys.stderr = real_stdout, real_stderr
         entry["stdout"] = captured.getvalue()[:4000]
         if entry["status"] != "timeout":
+            if leaves is None:
+                leaves = read_inside(None, instance, False)
             try:
                 state = (instance, args, kwargs)
                 entry["after"] = describe(state)
                 entry["after_literal"] = literal((args, kwargs)) if instance is None else None
             except BaseException:
                 entry["after"] = "?"
+            if leaves:
+                # The leaves themselves only for the probes that differed (the second runs),
+                # from which the pins are written; the first runs compare digests.
+                entry["inside_compared"] = compared(leaves)
+                if SPEC.get("list_inside"):
+                    entry["inside"] = leaves
         emit(entry)
     out.close()
 

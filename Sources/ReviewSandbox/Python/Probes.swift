@@ -77,6 +77,28 @@ public struct ProbeResult: Hashable, Sendable {
     public var fields: [String: String]?
     /// The returned value's type (its qualified name).
     public var type: String?
+    /// The state inside what the call returned (an object of the project's) and inside the
+    /// instance it ran on, private attributes included, leaf by leaf; `nil` when neither is
+    /// an object of the project's, and in a run of every probe (only the runs of the probes
+    /// that differed list it).
+    public var inside: [Leaf]?
+    /// What is compared of ``inside``: a digest of its leaves with private attribute names
+    /// left out, so that renaming one is no difference.
+    public var insideCompared: String?
+
+    /// One value inside an object: the Python expression that reads it (`returned._order[2]`
+    /// or `instance.items`), the value as Python source when it has one, and as described.
+    public struct Leaf: Hashable, Sendable {
+        public var expression: String
+        public var literal: String?
+        public var text: String
+
+        public init(expression: String, literal: String?, text: String) {
+            self.expression = expression
+            self.literal = literal
+            self.text = text
+        }
+    }
 
     /// Creates a result.
     public init(
@@ -249,6 +271,8 @@ extension PythonToolbox {
         let chosen = probes.filter { only?.contains($0.id) ?? true }
         let spec: JSONValue = .object([
             ("module", .string(module)), ("probe_seconds", .double(probeSeconds)),
+            // A run of some probes only (the ones that differed) lists the values inside objects.
+            ("list_inside", .bool(only != nil)),
             (
                 "probes",
                 .array(
@@ -276,6 +300,11 @@ extension PythonToolbox {
                 fields: entry["fields"]?.members.map { members in
                     members.reduce(into: [String: String]()) { $0[$1.0] = $1.1.stringValue ?? "" }
                 }, type: entry["type"]?.stringValue)
+            results[id]?.inside = entry["inside"]?.arrayValue?.compactMap { leaf -> ProbeResult.Leaf? in
+                guard let parts = leaf.arrayValue, parts.count == 3, let expression = parts[0].stringValue else { return nil }
+                return ProbeResult.Leaf(expression: expression, literal: parts[1].stringValue, text: parts[2].stringValue ?? "")
+            }
+            results[id]?.insideCompared = entry["inside_compared"]?.stringValue
         }
         // The probe that was running when the interpreter died (a crash, a hang in C code)
         // has no result: it is lost, and so are the ones after it.
