@@ -45,6 +45,19 @@ struct BehaviourReviewTests {
         return run.status
     }
 
+    /// The finding's suggestion: a new test file, verified, that passes at base and fails at
+    /// head when the oracle runs it. Returns its content.
+    @discardableResult
+    static func verifiedPin(_ project: PythonProject, _ finding: [String: Any]) throws -> String {
+        let suggestion = try #require(finding["suggestion"] as? [String: Any])
+        #expect(suggestion["verified"] as? Bool == true, "\(finding)")
+        let file = try #require(suggestion["newFile"] as? String)
+        let content = try #require(suggestion["replacement"] as? String)
+        #expect(try pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
+        #expect(try pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        return content
+    }
+
     @Test func aBugNoTestAssertsIsAWarningWithAPinnedTestThatPassesAtBaseAndFailsAtHead() throws {
         let project = try Self.slugProject()
         try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")
@@ -205,11 +218,7 @@ struct BehaviourReviewTests {
         #expect(message.contains("`grade(990)` returns 'top' at base but returns 'best' at head"), "\(message)")
         let said = try #require(Self.task(run)?["behaviour"] as? String, "\(run)")
         #expect(said.contains("1 of the 20 recorded call(s) of `grade` ran the changed lines"), "\(said)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        try Self.verifiedPin(project, finding)
     }
 
     /// A method whose instance does not pickle (it holds a lock) cannot be replayed: the
@@ -251,12 +260,7 @@ struct BehaviourReviewTests {
         #expect(
             message.contains("in `tests/test_counter.py::test_add`, its call 2 returns 5 at base but returns 3 at head"),
             "\(message)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        #expect(suggestion["verified"] as? Bool == true)
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        try Self.verifiedPin(project, finding)
         let said = try #require(Self.task(run)?["behaviour"] as? String, "\(run)")
         #expect(said.contains("`Counter.add` watched in 1 test(s) that called it; 1 differ(s) at head"), "\(said)")
     }
@@ -348,11 +352,7 @@ struct BehaviourReviewTests {
         #expect(run.status == 0, "\(run)")
         let finding = try #require(Self.behaviour(run).first, "\(run)")
         #expect((finding["message"] as? String)?.contains(expected) == true, "\(finding)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        try Self.verifiedPin(project, finding)
     }
 
     /// A function no test calls, whose parameter is a dataclass: only Hypothesis's
@@ -378,11 +378,7 @@ struct BehaviourReviewTests {
         #expect(run.status == 0, "\(run)")
         let finding = try #require(Self.behaviour(run).first, "\(run)")
         #expect((finding["message"] as? String)?.contains("`area` behaves differently at head") == true, "\(finding)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        try Self.verifiedPin(project, finding)
     }
 
     static let account = """
@@ -409,12 +405,8 @@ struct BehaviourReviewTests {
         let message = try #require(finding["message"] as? String)
         #expect(message.contains("`Account.__init__` behaves differently at head: `Account("), "\(message)")
         #expect(message.contains("builds Account(limit=100, owner="), "\(message)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
+        let content = try Self.verifiedPin(project, finding)
         #expect(content.contains("    assert built.owner == "), "\(content)")
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
 
         let renamed = try Self.project("bank", Self.account, tests: tests)
         try renamed.change(["text/bank.py": Self.account.replacingOccurrences(of: "self._log = []", with: "self._history = []")])
@@ -445,13 +437,9 @@ struct BehaviourReviewTests {
         let finding = try #require(Self.behaviour(run).first, "\(run)")
         let message = try #require(finding["message"] as? String)
         #expect(message.contains("builds Debounce(limit=None, wait=5) at base but builds Debounce(wait=5) at head"), "\(message)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
+        let content = try Self.verifiedPin(project, finding)
         #expect(content.contains("    assert built.limit == None\n"), "\(content)")
         #expect(!content.contains("started"), "\(content)")
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
 
         let quiet = try Self.project("timer", source, tests: tests)
         try quiet.replace("text/timer.py", "self.started = time.time()", with: "self.started = time.time() + 0.0")
@@ -469,13 +457,9 @@ struct BehaviourReviewTests {
         let run = try project.review()
         #expect(run.status == 0, "\(run)")
         let finding = try #require(Self.behaviour(run).first, "\(run)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
+        let content = try Self.verifiedPin(project, finding)
         #expect(content.contains("import text.names\n") && content.contains("text.names.__dir__()"), "\(content)")
         #expect(!content.contains("import __dir__"), "\(content)")
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
     }
 
     @Test func aFunctionThatLoopsForeverOnANewInputIsATimeoutDifferenceAndContained() throws {
@@ -574,12 +558,8 @@ struct BehaviourReviewTests {
         let message = try #require(finding["message"] as? String)
         #expect(message.contains("`Store.copy` behaves differently at head"), "\(message)")
         #expect(message.contains("returns Store(['a']) at both, but leaves `len(returned._replaced)` as 1 at base and 0 at head"), "\(message)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
+        let content = try Self.verifiedPin(project, finding)
         #expect(content.contains("    returned = instance.copy(*args, **kwargs)\n"), "\(content)")
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
 
         let renamed = try Self.project("store", Self.store, tests: Self.storeTests)
         try renamed.change(["text/store.py": Self.store.replacingOccurrences(of: "_replaced", with: "_overwritten")])
@@ -626,11 +606,7 @@ struct BehaviourReviewTests {
         let finding = try #require(Self.behaviour(run).first, "\(run)")
         let message = try #require(finding["message"] as? String)
         #expect(message.contains("leaves `returned._entries[0].removed` as True at base and False at head"), "\(message)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        try Self.verifiedPin(project, finding)
     }
 
     /// A function no test calls, whose branch is taken only for a string its module's
@@ -667,11 +643,7 @@ struct BehaviourReviewTests {
         #expect(run.status == 0, "\(run)")
         let finding = try #require(Self.behaviour(run).first, "\(run)")
         #expect((finding["message"] as? String)?.contains("`restore` behaves differently at head") == true, "\(finding)")
-        let suggestion = try #require(finding["suggestion"] as? [String: Any])
-        let file = try #require(suggestion["newFile"] as? String)
-        let content = try #require(suggestion["replacement"] as? String)
-        #expect(try Self.pytest(project, revision: "main", file: file, content: content) == 0, "passes at base:\n\(content)")
-        #expect(try Self.pytest(project, revision: "feature", file: file, content: content) == 1, "fails at head:\n\(content)")
+        try Self.verifiedPin(project, finding)
     }
 
     @Test func probeOffSkipsItFromTheFlagAndTheEnvironment() throws {
