@@ -605,6 +605,7 @@ struct BehaviourReviewTests {
         #expect(run.status == 0, "\(run)")
         let finding = try #require(Self.behaviour(run).first, "\(run)")
         let message = try #require(finding["message"] as? String)
+        #expect(message.contains("with `instance._entries[0].removed` set to True"), "the input says what was set: \(message)")
         #expect(message.contains("leaves `returned._entries[0].removed` as True at base and False at head"), "\(message)")
         try Self.verifiedPin(project, finding)
     }

@@ -268,7 +268,8 @@ enum PinnedTest {
         if probe.bound {
             let owner = probe.target.split(separator: ".").dropLast().joined(separator: ".")
             let state = probe.instance.map { " `\($0)`" } ?? ""
-            return "`\(owner).\(method)(\(arguments))` on the instance\(state) (recorded from \(probe.test ?? "a test"))"
+            let moved = probe.moved.map { " with \($0)" } ?? ""
+            return "`\(owner).\(method)(\(arguments))` on the instance\(state) (recorded from \(probe.test ?? "a test"))\(moved)"
         }
         return "`\(callee(probe))(\(arguments))`"
     }
@@ -278,6 +279,8 @@ enum PinnedTest {
         let test = probe.test.map { $0.hasPrefix("doctest:") ? "the docstring's examples" : "`\($0)`" }
         switch probe.origin {
         case "test": return "a call made by " + (test ?? "a test")
+        case "neighbour" where probe.moved != nil:
+            return "a call made by \(test ?? "a test") on a copy of its instance with \(probe.moved ?? ""), a state the tests may never reach"
         case "neighbour": return "a call made by \(test ?? "a test"), one value moved (a neighbour, or a value the change compares with)"
         default: return "the signature: no test calls it (defaults, annotations, values other functions received)"
         }

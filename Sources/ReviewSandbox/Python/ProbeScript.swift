@@ -472,6 +472,12 @@ def nested_flags(instance, limit=8):
         pass
     return found[:limit]
 
+def shown_step(part):
+    # One step of a path from nested_flags, as Python source.
+    if isinstance(part, str):
+        return "." + part
+    return "[%r]" % (part[1] if isinstance(part, tuple) else part)
+
 def step(value, part):
     # One step of a path from nested_flags: an attribute, an index or a key.
     if isinstance(part, str):
@@ -492,13 +498,15 @@ class Generator:
         self.drawn = {}   # name -> parameter -> values Hypothesis drew
         self.matching = {}   # name -> strings that match the patterns it reads
         self.functions = {}   # name -> the function itself (unwrapped)
+        self.moved = {}   # payload -> what was set inside the instance, in words
 
     def add(self, name, payload, origin, test=None):
         if (name, payload) in self.keys:
             return False
         self.keys.add((name, payload))
         self.probes.append({"id": "p%d" % len(self.probes), "target": name, "kind": "call",
-                            "payload": base64.b64encode(payload).decode(), "origin": origin, "test": test})
+                            "payload": base64.b64encode(payload).decode(), "origin": origin, "test": test,
+                            "moved": self.moved.get(payload)})
         return True
 
     def generate(self):
@@ -621,7 +629,9 @@ class Generator:
                 try:
                     copied = pickle.loads(pickle.dumps(instance, 4))
                     setattr(functools.reduce(step, path, copied), name, value)
-                    found.append(call(args, kwargs, copied))
+                    flipped = call(args, kwargs, copied)
+                    self.moved[flipped] = "`%s.%s` set to %r" % ("instance" + "".join(map(shown_step, path)), name, value)
+                    found.append(flipped)
                 except Exception:
                     pass
             lists.append(found)

@@ -20,6 +20,9 @@ public struct Probe: Hashable, Sendable, Codable {
     public var bound: Bool
     /// The instance, described (`Cart(items=list[1, 2])`), for a method's call.
     public var instance: String?
+    /// What was set inside the recorded instance for this probe, in words (`` `instance._items[0].removed`
+    /// set to True ``): a state the tests may never have reached.
+    public var moved: String?
 }
 
 /// What the recording at head produced for one file.
@@ -246,7 +249,8 @@ extension PythonToolbox {
             return Probe(
                 id: id, target: target, payload: payload, origin: entry["origin"]?.stringValue ?? "test",
                 test: entry["test"]?.stringValue, arguments: entry["arguments"]?.stringValue,
-                bound: entry["bound"]?.boolValue ?? false, instance: entry["instance"]?.stringValue)
+                bound: entry["bound"]?.boolValue ?? false, instance: entry["instance"]?.stringValue,
+                moved: entry["moved"]?.stringValue)
         }
         func counts(_ key: String) -> [String: Int] {
             (object[key]?.members ?? []).reduce(into: [:]) { $0[$1.0] = $1.1.intValue ?? 0 }
