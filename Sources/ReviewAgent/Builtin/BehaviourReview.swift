@@ -285,8 +285,8 @@ struct BehaviourReview {
         else { return false }
         var name = String(message[start.upperBound...].prefix { $0 != "'" })
         // A name mangled in its class (`_Store__items`) reads `__items` in the source.
-        if let mangled = name.range(of: "__", options: [], range: name.index(after: name.startIndex)..<name.endIndex),
-            name.hasPrefix("_")
+        if name.hasPrefix("_"), !name.hasSuffix("__"),
+            let mangled = name.range(of: "__", range: name.index(after: name.startIndex)..<name.endIndex)
         {
             name = String(name[mangled.lowerBound...])
         }

@@ -80,17 +80,15 @@ enum PinnedTest {
 
     /// The values inside an object that base left with a Python literal and head left
     /// otherwise (another value, or none: the attribute or item is missing): those present
-    /// at both first, each with base's literal and what head holds.
+    /// at both first, each with base's literal and what head holds (`missing`).
     static func insideDifferences(base: ProbeResult, head: ProbeResult)
         -> [(expression: String, base: String, head: String)]
     {
         guard let atBase = base.inside, base.insideCompared != head.insideCompared else { return [] }
-        let atHead = Dictionary((head.inside ?? []).map { ($0.expression, $0) }, uniquingKeysWith: { first, _ in first })
-        let changed = atBase.compactMap { leaf -> (expression: String, base: String, head: String)? in
-            guard let literal = leaf.literal, atHead[leaf.expression]?.text != leaf.text else { return nil }
-            return (leaf.expression, literal, atHead[leaf.expression]?.text ?? "missing")
-        }
-        return changed.filter { $0.head != "missing" } + changed.filter { $0.head == "missing" }
+        let atHead = Dictionary((head.inside ?? []).map { ($0.expression, $0.text) }, uniquingKeysWith: { first, _ in first })
+        let changed = atBase.filter { $0.literal != nil && atHead[$0.expression] != $0.text }
+        let ordered = changed.filter { atHead[$0.expression] != nil } + changed.filter { atHead[$0.expression] == nil }
+        return ordered.map { ($0.expression, $0.literal ?? "", atHead[$0.expression] ?? "missing") }
     }
 
     /// Whether the probe builds an object (`Class.__init__`): it calls the class.
