@@ -647,6 +647,35 @@ struct BehaviourReviewTests {
         try Self.verifiedPin(project, finding)
     }
 
+    /// A result whose `__repr__` never returns is contained like a call that never returns:
+    /// describing it has the probe's time too, and what differs inside it is still compared.
+    @Test func aResultWhoseReprNeverReturnsIsContained() throws {
+        let source = """
+            class Box:
+                def __init__(self, size):
+                    self.size = size
+
+                def __repr__(self):
+                    while True:
+                        pass
+
+
+            def make(size):
+                return Box(size)
+
+            """
+        let tests = "from text.box import make\n\n\ndef test_make():\n    assert make(1)\n"
+        let project = try Self.project("box", source, tests: tests)
+        try project.replace("text/box.py", "return Box(size)", with: "return Box(size + 1)")
+        let run = try project.review()
+        #expect(run.status == 0, "\(run)")
+        let said = try #require(Self.task(run)?["behaviour"] as? String, "\(run)")
+        #expect(said.contains("probe(s) of `make`; "), "\(said)")
+        let finding = try #require(Self.behaviour(run).first, "\(run)")
+        let message = try #require(finding["message"] as? String)
+        #expect(message.contains("leaves `returned.size` as 1 at base and 2 at head"), "\(message)")
+    }
+
     @Test func probeOffSkipsItFromTheFlagAndTheEnvironment() throws {
         let project = try Self.slugProject()
         try project.replace("text/slug.py", "text.lower().split()", with: "text.lower().split(\" \")")

@@ -74,7 +74,11 @@ enum PinnedTest {
         guard base.insideCompared != head.insideCompared, !differences.isEmpty else { return nil }
         let returned = differences.contains { $0.expression.hasPrefix("returned") || $0.expression.contains("(returned") }
         lines += returned ? "    returned = \(call)\n" : "    \(call)\n"
-        for difference in differences { lines += "    assert \(difference.expression) == \(difference.base)\n" }
+        // Each value read into a name first: a failing assertion then shows the value, not the
+        // repr of the object it was read from (which may not return).
+        for difference in differences {
+            lines += "    value = \(difference.expression)\n    assert value == \(difference.base)\n"
+        }
         return (lines, "")
     }
 

@@ -802,6 +802,19 @@ def compared(leaves):
     text = json.dumps(sorted([PRIVATE.sub("._?", e), t] for e, _, t in leaves))
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
+UNDESCRIBED = "<its repr or str does not return>"
+
+def bounded(seconds, work, otherwise):
+    # What work() gives, with a timer: describing a value runs the project's own `__repr__`
+    # or `__str__`, which may loop or fail; then `otherwise`.
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return work()
+    except BaseException:
+        return otherwise
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
 def iterated(value):
     # An iterator: its items, not its repr, are what the call produced.
     return isinstance(value, (types.GeneratorType, map, filter, zip, enumerate, reversed, itertools.chain)) or \
@@ -865,16 +878,18 @@ def run():
             entry["type"] = type(value).__qualname__
             # The state inside, read before anything describes the objects (a repr may tidy
             # them up: a cache's drops the entries it had marked removed).
-            leaves = read_inside(value, instance, not constructor(probe["target"]) and not entry["iterator"])
+            returned = not constructor(probe["target"]) and not entry["iterator"]
+            leaves = bounded(seconds, lambda: read_inside(value, instance, returned), [])
             if constructor(probe["target"]):
                 # What was built, by its public attributes (each as source when it has one).
                 state = public_state(value)
-                entry["value"] = type(value).__qualname__ + "(" + ", ".join("%s=%s" % (k, describe(v, 1)) for k, v in state) + ")"
-                entry["state"] = {k: literal(v) for k, v in state}
-                entry["fields"] = {k: describe(v, 1) for k, v in state}
+                entry["value"] = bounded(seconds, lambda: type(value).__qualname__ + "(" + ", ".join(
+                    "%s=%s" % (k, describe(v, 1)) for k, v in state) + ")", UNDESCRIBED)
+                entry["state"] = bounded(seconds, lambda: {k: literal(v) for k, v in state}, {})
+                entry["fields"] = bounded(seconds, lambda: {k: describe(v, 1) for k, v in state}, {})
             else:
-                entry["value"] = describe(value)
-                entry["literal"] = literal(value)
+                entry["value"] = bounded(seconds, lambda: describe(value), UNDESCRIBED)
+                entry["literal"] = None if entry["value"] == UNDESCRIBED else bounded(seconds, lambda: literal(value), None)
         except ProbeTimeout:
             entry["status"] = "timeout"
         except RecursionError:
@@ -887,20 +902,16 @@ def run():
             entry["status"] = "raised"
             kind = type(error)
             entry["error"] = kind.__name__ if kind.__module__ == "builtins" else kind.__module__ + "." + kind.__qualname__
-            entry["message"] = mask(str(error))[:2000]
+            entry["message"] = bounded(seconds, lambda: mask(str(error))[:2000], UNDESCRIBED)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             sys.stdout, sys.stderr = real_stdout, real_stderr
         entry["stdout"] = captured.getvalue()[:4000]
         if entry["status"] != "timeout":
             if leaves is None:
-                leaves = read_inside(None, instance, False)
-            try:
-                state = (instance, args, kwargs)
-                entry["after"] = describe(state)
-                entry["after_literal"] = literal((args, kwargs)) if instance is None else None
-            except BaseException:
-                entry["after"] = "?"
+                leaves = bounded(seconds, lambda: read_inside(None, instance, False), [])
+            entry["after"] = bounded(seconds, lambda: describe((instance, args, kwargs)), "?")
+            entry["after_literal"] = bounded(seconds, lambda: literal((args, kwargs)), None) if instance is None else None
             if leaves:
                 # The leaves themselves only for the probes that differed (the second runs),
                 # from which the pins are written; the first runs compare digests.
