@@ -33,6 +33,19 @@ def literal(value):
     except Exception:
         return None
 
+UNDESCRIBED = "<its repr or str does not return>"
+
+def bounded(seconds, work, otherwise):
+    # What work() gives, with a timer (SIGALRM raises ProbeTimeout): the project's own code
+    # (a doctest, a constructor, a `__repr__` or `__str__`) may loop or fail; then `otherwise`.
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return work()
+    except BaseException:
+        return otherwise
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
 # ---------------------------------------------------------------- record
 def record():
     targets = SPEC["targets"]
@@ -113,15 +126,11 @@ def run_doctests(module, targets, current):
             continue
         current["test"] = "doctest:" + name
         namespace = dict(vars(module))
+        def run_example(source):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                exec(compile(source, "<doctest>", "single"), namespace)
         for example in examples:
-            signal.setitimer(signal.ITIMER_REAL, 2.0)
-            try:
-                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                    exec(compile(example.source, "<doctest>", "single"), namespace)
-            except BaseException:
-                pass
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+            bounded(2.0, lambda: run_example(example.source), None)
         current["test"] = None
 
 def arguments_source(payload):
@@ -287,11 +296,7 @@ def drawn(function, signature, count=8):
             @given(strategies.from_type(hint))
             def draw(value):
                 values.append(value)
-            signal.setitimer(signal.ITIMER_REAL, 2.0)
-            try:
-                draw()
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+            bounded(2.0, draw, None)
         except BaseException:
             pass
         if values:
@@ -324,9 +329,11 @@ try:
 except ImportError:  # before Python 3.11
     import sre_parse as regex_parser
 
-CATEGORY_SAMPLES = {"CATEGORY_DIGIT": "0", "CATEGORY_NOT_DIGIT": "a", "CATEGORY_SPACE": " ", "CATEGORY_NOT_SPACE": "a",
-                    "CATEGORY_WORD": "a", "CATEGORY_NOT_WORD": "-", "CATEGORY_LINEBREAK": "\n",
-                    "CATEGORY_NOT_LINEBREAK": "a"}
+# A regular expression's categories: a member of each, and the class that tests for one
+# (none for the line-break ones: a negated class holding one tries no candidate against it).
+CATEGORIES = {"CATEGORY_DIGIT": ("0", r"\d"), "CATEGORY_NOT_DIGIT": ("a", r"\D"), "CATEGORY_SPACE": (" ", r"\s"),
+              "CATEGORY_NOT_SPACE": ("a", r"\S"), "CATEGORY_WORD": ("a", r"\w"), "CATEGORY_NOT_WORD": ("-", r"\W"),
+              "CATEGORY_LINEBREAK": ("\n", None), "CATEGORY_NOT_LINEBREAK": ("a", None)}
 
 def regex_sample(pattern):
     # The shortest string a compiled pattern matches, built from its parse (literals, the
@@ -374,7 +381,7 @@ def regex_sample(pattern):
         if name == "RANGE":
             return chr(av[0])
         if name == "CATEGORY":
-            return CATEGORY_SAMPLES[str(av)]
+            return CATEGORIES[str(av)][0]
         raise ValueError(name)
     try:
         text = build(regex_parser.parse(pattern.pattern, pattern.flags))
@@ -389,9 +396,8 @@ def inside_class(candidate, op, av):
     if name == "RANGE":
         return av[0] <= ord(candidate) <= av[1]
     if name == "CATEGORY":
-        return re.fullmatch({"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
-                             "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}.get(str(av), "(?!)"),
-                            candidate) is not None
+        test = CATEGORIES.get(str(av), (None, None))[1]
+        return test is not None and re.fullmatch(test, candidate) is not None
     return True
 
 def patterns_of(function, owner=None):
@@ -399,6 +405,8 @@ def patterns_of(function, owner=None):
     # globals, attributes of a module it names, attributes of its class.
     found, codes = [], [function.__code__]
     scope = getattr(function, "__globals__", {})
+    modules = [value for value in list(scope.values()) if isinstance(value, types.ModuleType)
+               and value.__name__.split(".")[0] == MODULE.split(".")[0]]
     while codes:
         code = codes.pop()
         codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
@@ -406,8 +414,7 @@ def patterns_of(function, owner=None):
             candidates = [scope.get(name)]
             if isinstance(owner, type):
                 candidates.append(getattr(owner, name, None))
-            candidates += [getattr(value, name, None) for value in list(scope.values()) if isinstance(value, types.ModuleType)
-                           and value.__name__.split(".")[0] == MODULE.split(".")[0]]
+            candidates += [getattr(module, name, None) for module in modules]
             found += [c for c in candidates if isinstance(c, re.Pattern) and c not in found]
     return found[:6]
 
@@ -435,16 +442,12 @@ def project_class(annotation, function):
 
 def built_instance(klass):
     # An instance made with no arguments, when the class allows it and it can be copied.
-    signal.setitimer(signal.ITIMER_REAL, 2.0)
-    try:
+    def build():
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             instance = klass()
         pickle.dumps(instance, 4)
         return [instance]
-    except BaseException:
-        return []
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    return bounded(2.0, build, [])
 
 def nested_flags(instance, limit=8):
     # The booleans held by objects of the project's inside an instance (not its own
@@ -801,19 +804,6 @@ def compared(leaves):
     # attributes left out (a private attribute renamed is not a difference), in order.
     text = json.dumps(sorted([PRIVATE.sub("._?", e), t] for e, _, t in leaves))
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
-
-UNDESCRIBED = "<its repr or str does not return>"
-
-def bounded(seconds, work, otherwise):
-    # What work() gives, with a timer: describing a value runs the project's own `__repr__`
-    # or `__str__`, which may loop or fail; then `otherwise`.
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        return work()
-    except BaseException:
-        return otherwise
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
 
 def iterated(value):
     # An iterator: its items, not its repr, are what the call produced.
